@@ -1,0 +1,89 @@
+"""``create_app(settings)``: the one place where the portal is wired together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from portal.services import Services
+from portal.settings import Settings
+from portal.web import errors, routes
+from portal.web.deps import provide_services
+from portal.web.security import security_headers_hook
+from portal.web.templating import STATIC_DIR, make_environment
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Litestar:
+    """Build the ASGI application; ``services`` may be passed in by tests that share a database."""
+    settings = settings or Settings.from_env()
+    settings.check()
+    logging.basicConfig(level=settings.log_level)
+    services = services or Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.services = services
+        async with _background_work(services):
+            yield
+
+    route_handlers = [
+        routes.root,
+        routes.home,
+        routes.health,
+        routes.ready,
+        create_static_files_router(
+            path="/static", directories=[STATIC_DIR], send_as_attachment=False
+        ),
+    ]
+
+    return Litestar(
+        route_handlers=route_handlers,
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(make_environment()),
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="svar_csrf",
+            cookie_secure=settings.is_prod,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+            exclude=["/static", "/health", "/ready"],
+        ),
+        plugins=[HTMXPlugin()],
+        exception_handlers={
+            NotFoundException: errors.not_found,
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
+        },
+        before_send=[security_headers_hook(hsts=settings.is_prod)],
+        lifespan=[lifespan],
+        debug=False,
+        state=None,
+    )
+
+
+@asynccontextmanager
+async def _background_work(services: Services) -> AsyncIterator[None]:
+    """Start the in-process outbox worker unless a separate ``portal worker`` does the sending."""
+    if not services.settings.outbox_in_process:
+        yield
+        return
+    from portal.mail.worker import OutboxWorker
+
+    worker = OutboxWorker(services)
+    await worker.start()
+    try:
+        yield
+    finally:
+        await worker.stop()

@@ -1,0 +1,36 @@
+"""Guards and providers shared by the public routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
+
+from portal.i18n import LANGUAGES
+from portal.services import Services
+
+
+def requires_known_language(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Only ``/en``, ``/sv`` and ``/nb`` exist; anything else is a plain 404."""
+    if connection.path_params.get("lang") not in LANGUAGES:
+        raise NotFoundException()
+
+
+def provide_services(state: State) -> Services:
+    return state.services  # type: ignore[no-any-return]
+
+
+def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The peer address; deployments behind a proxy should rewrite it with the proxy's headers."""
+    client = connection.client
+    return client.host if client else "unknown"
+
+
+def language_from_path(path: str, default: str = "en") -> str:
+    first = path.strip("/").split("/", 1)[0]
+    return first if first in LANGUAGES else default

@@ -1,0 +1,181 @@
+"""Shared fixtures: a migrated database (SQLite always, PostgreSQL when configured), the real app
+factory, and a real SMTP server in the test process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal.app import create_app
+from portal.db.migrate import upgrade
+from portal.db.models import all_metadata
+from portal.services import Services
+from portal.settings import Settings, normalise_database_url
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PG_ENV = "PORTAL_TEST_DATABASE_URL"
+
+
+# -- databases --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once keeps the suite fast)."""
+    path = tmp_path_factory.mktemp("template") / "svar.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this run, migrated once and dropped at the end."""
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL variants skipped")
+    server_url = make_url(normalise_database_url(server))
+    name = f"svar_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # an unreachable server fails here: never a silent skip
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server_url.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    tables = [t.name for meta in all_metadata() for t in meta.sorted_tables]
+    with engine.begin() as conn:
+        conn.execute(
+            text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        )
+    engine.dispose()
+
+
+def _sqlite_copy(template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "db" / "svar.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """Each test that uses it runs on SQLite and, when configured, on PostgreSQL."""
+    if request.param == "sqlite":
+        return _sqlite_copy(sqlite_template, tmp_path)
+    url = request.getfixturevalue("postgres_database")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    return _sqlite_copy(sqlite_template, tmp_path)
+
+
+# -- the application --------------------------------------------------------------------------
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "var",
+        "database_url": database_url,
+        "secret_key": TEST_SECRET,
+        "complaint_min_fill_seconds": 0.0,
+        "outbox_in_process": False,
+        "base_url": "http://testserver.local",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    built = Services.build(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(settings: Settings, services: Services) -> Iterator[TestClient]:
+    with TestClient(
+        create_app(settings, services), base_url="http://testserver.local"
+    ) as test_client:
+        yield test_client
+
+
+# -- a real SMTP server -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SMTPServer:
+    """aiosmtpd in this process: every accepted message lands in ``messages``."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        server = self
+
+        class Handler:
+            async def handle_DATA(self, _server, _session, envelope):  # type: ignore[no-untyped-def]
+                server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                server.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+                return "250 Message accepted for delivery"
+
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
