@@ -76,3 +76,8 @@ def _next_open_moment(local: datetime) -> datetime:
     while day.weekday() not in WORKING_DAYS:
         day += timedelta(days=1)
     return datetime.combine(day, OPENS, CALENDAR_TZ)
+
+
+def stored_promise(category: str, due: datetime) -> Promise:
+    """The promise a case was given at submission, rebuilt from the stored due time."""
+    return Promise(due=due, working_hours=TARGET_HOURS.get(category, TARGET_HOURS["other"]))
