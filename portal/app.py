@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
@@ -42,7 +44,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes.health,
         routes.ready,
         create_static_files_router(
-            path="/static", directories=[STATIC_DIR], send_as_attachment=False
+            path="/static",
+            directories=[STATIC_DIR],
+            send_as_attachment=False,
+            # URLs carry a content hash (static_url), so browsers may keep files for a year.
+            cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+            include_in_schema=False,
         ),
     ]
 
@@ -59,6 +66,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             cookie_samesite="lax",
             header_name="x-csrftoken",
             exclude=["/static", "/health", "/ready"],
+        ),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=512, gzip_compress_level=6
         ),
         plugins=[HTMXPlugin()],
         exception_handlers={
