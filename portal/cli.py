@@ -49,3 +49,40 @@ def db_upgrade() -> None:
 
     upgrade(_settings().effective_database_url)
     click.echo("Database is up to date.")
+
+
+@main.group()
+def sla() -> None:
+    """Response-time promises."""
+
+
+@sla.command("eta")
+@click.option(
+    "--category",
+    required=True,
+    type=click.Choice(["product", "service", "billing", "other"]),
+    help="Complaint category.",
+)
+@click.option("--at", "at_text", default=None, help="Submission moment, ISO 8601 (default: now).")
+@click.option("--lang", default="en", type=click.Choice(["en", "sv", "nb"]), show_default=True)
+def sla_eta(category: str, at_text: str | None, lang: str) -> None:
+    """Print the promise for a submission: ISO 8601 first, then the customer's sentence."""
+    from datetime import UTC, datetime
+
+    from portal.sla.interim import CALENDAR_TZ, expected_response
+    from portal.sla.words import describe
+
+    if at_text is None:
+        at = datetime.now(UTC)
+    else:
+        try:
+            at = datetime.fromisoformat(at_text)
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{at_text!r} is not an ISO 8601 date-time", param_hint="--at"
+            ) from exc
+        if at.tzinfo is None:  # a bare local time is read in the calendar's zone
+            at = at.replace(tzinfo=CALENDAR_TZ)
+    text = describe(expected_response(category, at), lang)
+    click.echo(text.iso)
+    click.echo(text.sentence)

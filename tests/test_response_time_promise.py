@@ -1,0 +1,54 @@
+"""The interim promise: working hours Mon–Fri 08–17 Stockholm, and `portal sla eta`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from click.testing import CliRunner
+
+from portal.cli import main
+from portal.sla.interim import expected_response
+from portal.sla.words import describe
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("category", "submitted", "due"),
+    [
+        ("billing", "2026-11-24T10:00:00+01:00", "2026-11-25T10:00:00+01:00"),  # mid-week
+        ("billing", "2026-11-27T16:59:00+01:00", "2026-11-30T16:59:00+01:00"),  # Friday 16:59
+        ("billing", "2026-11-28T03:00:00+01:00", "2026-11-30T17:00:00+01:00"),  # Saturday night
+        ("billing", "2026-11-23T06:30:00+01:00", "2026-11-23T17:00:00+01:00"),  # before opening
+        ("product", "2026-11-24T10:00:00+01:00", "2026-11-26T10:00:00+01:00"),  # two days
+        ("service", "2026-03-27T12:00:00+01:00", "2026-03-30T12:00:00+02:00"),  # across DST
+    ],
+)
+def test_promise_counts_working_hours_only(category: str, submitted: str, due: str) -> None:
+    assert expected_response(category, at(submitted)).due == at(due)
+
+
+def test_promise_in_words_names_day_and_time() -> None:
+    promise = expected_response("billing", at("2026-11-24T11:00:00+01:00"))
+    text = describe(promise, "en")
+    assert text.sentence == "by Wednesday 25 November at 11:00 — within one working day"
+    assert text.iso == "2026-11-25T11:00:00+01:00"
+
+
+def test_sla_eta_command_prints_iso_then_sentence() -> None:
+    result = CliRunner().invoke(
+        main, ["sla", "eta", "--category", "billing", "--at", "2026-11-27T16:30:00+01:00"]
+    )
+    assert result.exit_code == 0, result.output
+    first, second = result.output.strip().splitlines()
+    assert first == "2026-11-30T16:30:00+01:00"
+    assert "Monday 30 November" in second
+
+
+def test_sla_eta_rejects_a_bad_moment() -> None:
+    result = CliRunner().invoke(main, ["sla", "eta", "--category", "other", "--at", "tomorrow"])
+    assert result.exit_code != 0
+    assert "ISO 8601" in result.output
