@@ -15,6 +15,8 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
 from portal.services import Services
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     return Litestar(
         route_handlers=route_handlers,
+        stores=_stores(settings),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(make_environment()),
@@ -81,6 +84,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         debug=False,
         state=None,
     )
+
+
+def _stores(settings: Settings) -> dict[str, Store]:
+    """Rate-limit counters in memory, or in Redis when several instances must share them."""
+    if not settings.redis_url:
+        return {"rate_limit": MemoryStore()}
+    from litestar.stores.redis import RedisStore
+
+    return {"rate_limit": RedisStore.with_client(settings.redis_url, namespace="svar-rate-limit")}
 
 
 @asynccontextmanager
