@@ -19,6 +19,8 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     recipient: Mapped[str] = mapped_column(String(320))
+    # The address as counted for the daily limit: lower case, without a "+tag" (see outbox.py).
+    recipient_key: Mapped[str] = mapped_column(String(320), default="")
     lang: Mapped[str] = mapped_column(String(8), default="en")
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -33,4 +35,4 @@ class OutboxMessage(Base):
 
 
 Index("ix_outbox_due", OutboxMessage.status, OutboxMessage.next_attempt_at)
-Index("ix_outbox_recipient_created", OutboxMessage.recipient, OutboxMessage.created_at)
+Index("ix_outbox_recipient_created", OutboxMessage.recipient_key, OutboxMessage.created_at)

@@ -1,8 +1,8 @@
-"""cases, timeline, attachments, status links, outbox
+"""initial schema
 
-Revision ID: 8735a27d69ad
+Revision ID: 5bcb59d9ddd3
 Revises: 
-Create Date: 2026-11-23 16:32:50.615675
+Create Date: 2026-11-23 16:36:09.508752
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import portal.db.base
 
 
-revision: str = '8735a27d69ad'
+revision: str = '5bcb59d9ddd3'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -84,6 +84,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.String(length=320), nullable=False),
+    sa.Column('recipient_key', sa.String(length=320), nullable=False),
     sa.Column('lang', sa.String(length=8), nullable=False),
     sa.Column('message_id', sa.String(length=255), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
@@ -100,7 +101,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
-        batch_op.create_index('ix_outbox_recipient_created', ['recipient', 'created_at'], unique=False)
+        batch_op.create_index('ix_outbox_recipient_created', ['recipient_key', 'created_at'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
