@@ -28,8 +28,7 @@ bench: $(VENV)/.installed-test
 
 # Re-extract translatable strings and merge them into the sv and nb catalogs.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -c Translators: --no-location -o portal/i18n/messages.pot .
-	$(BIN)/pybabel update -i portal/i18n/messages.pot -d portal/i18n/locales --no-fuzzy-matching
+	$(BIN)/python -m portal.i18n.extract
 
 # Before the first release the schema lives in one initial migration, regenerated from the models.
 migration-reset: $(VENV)/.installed
