@@ -1,0 +1,79 @@
+"""Helpers shared by the browser tests: accessibility checks, test files and reading the mail."""
+
+from __future__ import annotations
+
+import re
+import struct
+import time
+import zlib
+from email.message import EmailMessage
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+LANGS = ("en", "sv", "nb")
+_axe = Axe()
+
+
+def axe_check(page: Page, what: str = "") -> None:
+    """Fail with axe-core's readable report when the page has any accessibility violation."""
+    result = _axe.run(page)
+    where = f"{what} ({page.url})" if what else page.url
+    assert result.violations_count == 0, f"axe-core on {where}:\n{result.generate_report()}"
+
+
+def png_bytes(width: int = 4, height: int = 3) -> bytes:
+    """A small, valid RGB PNG: content sniffing must recognise it as an image."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes([200, 60, 30]) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def wait_for_mail(
+    messages: list[EmailMessage], count: int = 1, within: float = 20.0
+) -> EmailMessage:
+    """The ``count``-th message the SMTP server accepted (the outbox delivers in the background)."""
+    deadline = time.monotonic() + within
+    while len(messages) < count:
+        assert time.monotonic() < deadline, f"expected {count} email(s), got {len(messages)}"
+        time.sleep(0.05)
+    return messages[count - 1]
+
+
+def plain_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "the email has no plain-text part"
+    return part.get_content()
+
+
+def status_link(message: EmailMessage) -> str:
+    """The private status link (``/{lang}/c/{token}``) in the plain-text part."""
+    found = re.findall(r"https?://\S+/(?:en|sv|nb)/c/[A-Za-z0-9_\-]+", plain_text(message))
+    assert found, "no status link in the email:\n" + plain_text(message)
+    return found[0]
+
+
+def focused_name(page: Page) -> str | None:
+    """The ``name`` (or id) of the focused element, to follow keyboard focus."""
+    return page.evaluate(
+        "() => document.activeElement && "
+        "(document.activeElement.getAttribute('name') || document.activeElement.id)"
+    )
+
+
+def has_horizontal_scroll(page: Page) -> bool:
+    return bool(
+        page.evaluate(
+            "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+        )
+    )
