@@ -37,6 +37,24 @@ def serve(host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
 
 
+@main.command()
+def worker() -> None:
+    """Deliver queued email until stopped (SIGINT/SIGTERM); run as many as you like."""
+    import asyncio
+    import logging
+
+    from portal.mail.worker import run_worker
+    from portal.services import Services
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level)
+    services = Services.build(settings)
+    try:
+        asyncio.run(run_worker(services))
+    finally:
+        services.close()
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

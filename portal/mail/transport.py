@@ -1,0 +1,192 @@
+"""Where email goes: a real SMTP server (aiosmtplib), or the dev mail sink on disk.
+
+A transport either returns — the message was accepted — or raises ``DeliveryError`` saying whether
+trying again could help. The worker never marks a message sent on anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from portal.settings import Settings
+
+
+class DeliveryError(Exception):
+    """The message was not accepted; ``permanent`` when the server refused it for good (5xx)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+        """Hand ``message`` over; raise ``DeliveryError`` unless it was accepted."""
+
+
+# -- SMTP -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SMTPConfig:
+    hostname: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False  # smtps:// — TLS from the first byte
+    start_tls: bool | None = None  # True: required, False: never, None: when the server offers it
+    timeout: float = 30.0
+
+
+def parse_smtp_url(url: str) -> SMTPConfig:
+    """``smtp://user:pass@host:port?starttls=1``, ``smtps://…`` (user and password %-encoded).
+
+    Query options: ``starttls=1`` (require STARTTLS) or ``starttls=0`` (plain, never upgrade);
+    without it STARTTLS is used when the server offers it. ``timeout=SECONDS`` (default 30).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"PORTAL_SMTP_URL must start with smtp:// or smtps://, not {url!r}")
+    if not parts.hostname:
+        raise ValueError("PORTAL_SMTP_URL has no host name")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    use_tls = parts.scheme == "smtps"
+    start_tls: bool | None = None
+    if "starttls" in query:
+        start_tls = query["starttls"].lower() in ("1", "true", "yes", "on")
+    if use_tls:
+        start_tls = False
+    if use_tls and query.get("starttls", "").lower() in ("1", "true", "yes", "on"):
+        raise ValueError("PORTAL_SMTP_URL: smtps:// already uses TLS; drop ?starttls=1")
+    default_port = 465 if use_tls else (587 if start_tls else 25)
+    return SMTPConfig(
+        hostname=parts.hostname,
+        port=parts.port or default_port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        use_tls=use_tls,
+        start_tls=start_tls,
+        timeout=float(query.get("timeout", 30)),
+    )
+
+
+class SMTPTransport:
+    """One connection per message: simple, and nothing to go stale between bursts."""
+
+    def __init__(self, config: SMTPConfig) -> None:
+        self.config = config
+
+    @classmethod
+    def from_url(cls, url: str) -> SMTPTransport:
+        return cls(parse_smtp_url(url))
+
+    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+        c = self.config
+        try:
+            await aiosmtplib.send(
+                message,
+                sender=sender,
+                recipients=recipients,
+                hostname=c.hostname,
+                port=c.port,
+                username=c.username,
+                password=c.password if c.username else None,
+                use_tls=c.use_tls,
+                start_tls=c.start_tls,
+                timeout=c.timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            detail = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            raise DeliveryError(
+                f"recipient refused: {detail}", permanent=all(c >= 500 for c in codes)
+            ) from exc
+        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
+            raise DeliveryError(
+                f"refused: {exc.code} {exc.message}", permanent=exc.code >= 500
+            ) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            # Authentication, sender or greeting problems are our configuration, not this
+            # message: keep it queued until the configuration is fixed.
+            raise DeliveryError(f"SMTP error {exc.code} {exc.message}") from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"SMTP unavailable: {type(exc).__name__}: {exc}") from exc
+
+
+# -- the dev mail sink ----------------------------------------------------------------------------
+
+_SINK_ID = re.compile(r"^\d{20}-[0-9a-f]{8}$")
+
+
+@dataclass(frozen=True)
+class StoredMail:
+    id: str
+    message: EmailMessage
+
+
+class DevMailSink:
+    """Keeps every message as an ``.eml`` file under ``<data_dir>/mail`` (shown at ``/dev/mail``).
+
+    Files survive restarts, and any mail client can open them.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> DevMailSink:
+        return cls(settings.data_dir / "mail")
+
+    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+        try:
+            self.store(message)
+        except OSError as exc:
+            raise DeliveryError(f"dev mail sink: {exc}") from exc
+
+    def store(self, message: EmailMessage) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        mail_id = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
+        target = self.folder / f"{mail_id}.eml"
+        partial = self.folder / f".{mail_id}.tmp"
+        partial.write_bytes(message.as_bytes(policy=policy.SMTP))
+        os.replace(partial, target)  # readers never see half a message
+        return mail_id
+
+    def ids(self, limit: int = 200) -> list[str]:
+        """Newest first."""
+        if not self.folder.is_dir():
+            return []
+        found = sorted(
+            (p.stem for p in self.folder.glob("*.eml") if _SINK_ID.match(p.stem)), reverse=True
+        )
+        return found[:limit]
+
+    def get(self, mail_id: str) -> StoredMail | None:
+        if not _SINK_ID.match(mail_id):
+            return None
+        path = self.folder / f"{mail_id}.eml"
+        if not path.is_file():
+            return None
+        parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
+        return StoredMail(mail_id, parsed)  # type: ignore[arg-type]
+
+    def latest(self, limit: int = 200) -> list[StoredMail]:
+        return [m for m in (self.get(i) for i in self.ids(limit)) if m is not None]
+
+
+def make_transport(settings: Settings) -> Transport:
+    """SMTP when ``PORTAL_SMTP_URL`` is set, otherwise the dev mail sink."""
+    if settings.smtp_url:
+        return SMTPTransport.from_url(settings.smtp_url)
+    return DevMailSink.for_settings(settings)
