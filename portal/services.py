@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal.db.base import utcnow
 from portal.db.session import make_engine, make_session_factory, reading, transaction
 from portal.settings import Settings
 
@@ -29,6 +31,8 @@ class Services:
     sessions: sessionmaker[Session]
     # Called after a transaction that queued email commits, so delivery starts at once.
     outbox_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # The current time; tests replace it to travel in time instead of sleeping.
+    clock: Callable[[], datetime] = utcnow
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

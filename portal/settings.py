@@ -89,6 +89,10 @@ class Settings:
         default=30,
         metadata={"help": "Other public form posts per client per minute (times the scale)."},
     )
+    staff_session_idle_minutes: int = field(
+        default=60,
+        metadata={"help": "A staff session ends after this many minutes without a request."},
+    )
     log_level: str = field(default="INFO", metadata={"help": "Python logging level."})
 
     # -- derived values -------------------------------------------------------------------
