@@ -19,6 +19,7 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
+from portal.cases.routes import case_route_handlers
 from portal.mail import routes as mail_routes
 from portal.services import Services
 from portal.settings import Settings
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes.home,
         routes.health,
         routes.ready,
+        *case_route_handlers(settings),
         *mail_routes.route_handlers,
         create_static_files_router(
             path="/static",

@@ -1,0 +1,279 @@
+"""What the complaint, confirmation, status and track pages show, in the reader's language.
+
+Each page gets one typed context built here, so templates only lay things out and routes only
+parse, call the domain and render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from babel.numbers import format_decimal
+
+from portal.cases.attachments import (
+    ACCEPT_ATTRIBUTE,
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    MAX_TOTAL_BYTES,
+    MB,
+    FileProblem,
+    StagedFile,
+)
+from portal.cases.intake import MAX_DESCRIPTION, FieldError
+from portal.cases.models import Case
+from portal.i18n import N_, gettext
+from portal.sla.interim import expected_response, stored_promise
+from portal.sla.words import PromiseText, describe
+
+CATEGORY_CHOICES = [
+    ("product", N_("A product"), N_("It arrived broken, does not work, or is not as described.")),
+    (
+        "service",
+        N_("Service or delivery"),
+        N_("Late, lost or wrong delivery, or how we treated you."),
+    ),
+    (
+        "billing",
+        N_("Billing or a misunderstanding"),
+        N_("A wrong amount, a missing refund, or something we did not explain well."),
+    ),
+    ("other", N_("Something else"), N_("Anything that does not fit above.")),
+]
+OUTCOME_CHOICES = [
+    ("refund", N_("A refund")),
+    ("replacement", N_("A replacement")),
+    ("repair", N_("A repair")),
+    ("explanation", N_("An explanation")),
+    ("other", N_("Something else")),
+]
+# Form order: the error summary lists problems in this order and links to these element ids.
+FIELD_ANCHORS = {
+    "description": "description",
+    "email": "email",
+    "category": "category-product",
+    "desired_outcome": "desired_outcome-refund",
+    "order_ref": "order_ref",
+    "name": "name",
+    "phone": "phone",
+    "attachments": "attachments",
+    "reference": "reference",
+}
+
+STATUS_TEXT = {
+    "new": (
+        N_("Received"),
+        N_(
+            "We have your complaint. Someone from our team will read it and reply to you by "
+            "email; you can follow every step on this page."
+        ),
+    ),
+    "open": (
+        N_("Being handled"),
+        N_(
+            "Someone is working on your case. We will write to you when we have an answer or "
+            "need more information."
+        ),
+    ),
+    "waiting": (
+        N_("Waiting for your answer"),
+        N_(
+            "We have asked you for more information by email. Your case moves on as soon as you "
+            "answer."
+        ),
+    ),
+    "resolved": (
+        N_("Resolved"),
+        N_("We believe the problem is solved. If it is not, tell us and we will reopen the case."),
+    ),
+    "closed": (
+        N_("Closed"),
+        N_("This case is closed. If something is still wrong, please send us a new complaint."),
+    ),
+}
+FALLBACK_STATUS = (
+    N_("Being handled"),
+    N_("Someone is working on your case. We will write to you when there is news."),
+)
+EVENT_TEXT = {
+    "submitted": N_("You sent your complaint"),
+    "reply": N_("We replied"),
+    "agent_reply": N_("We replied"),
+    "customer_message": N_("You added information"),
+    "status_changed": N_("The status of your case changed"),
+    "resolved": N_("We marked the case as resolved"),
+    "reopened": N_("The case was reopened"),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class PromiseRow:
+    label: str
+    promise: PromiseText
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    anchor: str
+    message: str
+
+
+@dataclass
+class ComplaintPage:
+    values: Mapping[str, str]
+    submission_id: str
+    form_token: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[ErrorLink] = field(default_factory=list)
+    staged: list[tuple[StagedFile, str]] = field(default_factory=list)
+    notice: str = ""
+    categories: list[Choice] = field(default_factory=list)
+    outcomes: list[Choice] = field(default_factory=list)
+    promises: list[PromiseRow] = field(default_factory=list)
+    limits: dict[str, str] = field(default_factory=dict)
+    accept: str = ACCEPT_ATTRIBUTE
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class CasePage:
+    case: Case
+    promise: PromiseText
+    status_label: str
+    status_next: str
+    category: str
+    outcome: str
+    timeline: list[TimelineEntry]
+    attachments: list[tuple[int, str, str]]  # id, name, size
+    acknowledgement_sent: bool = True
+
+
+@dataclass
+class TrackPage:
+    values: Mapping[str, str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[ErrorLink] = field(default_factory=list)
+    sent: bool = False
+
+
+def number(lang: str, value: float) -> str:
+    return format_decimal(value, locale=lang)
+
+
+def file_size(lang: str, size: int) -> str:
+    if size >= MB:
+        return gettext(lang, "%(size)s MB", size=number(lang, round(size / MB, 1)))
+    return gettext(lang, "%(size)s KB", size=number(lang, max(1, round(size / 1024))))
+
+
+def translate_errors(
+    lang: str, errors: Sequence[FieldError], problems: Sequence[FileProblem] = ()
+) -> tuple[dict[str, list[str]], list[ErrorLink]]:
+    """Messages per field and the linked summary, both in form order and in ``lang``."""
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        params = {k: number(lang, v) if isinstance(v, int) else v for k, v in error.params.items()}
+        by_field.setdefault(error.field, []).append(gettext(lang, error.message, **params))
+    for problem in problems:
+        params = {
+            k: number(lang, v) if isinstance(v, int) else v for k, v in problem.params.items()
+        }
+        by_field.setdefault("attachments", []).append(
+            gettext(lang, problem.message, name=problem.filename, **params)
+        )
+    summary = [
+        ErrorLink(FIELD_ANCHORS[name], message)
+        for name in FIELD_ANCHORS
+        for message in by_field.get(name, [])
+    ]
+    return by_field, summary
+
+
+def promise_rows(lang: str, now: datetime) -> list[PromiseRow]:
+    """When we would answer a complaint sent now, per kind of problem."""
+    return [
+        PromiseRow(gettext(lang, label), describe(expected_response(value, now), lang))
+        for value, label, _hint in CATEGORY_CHOICES
+    ]
+
+
+def complaint_page(
+    lang: str,
+    *,
+    values: Mapping[str, str],
+    submission_id: str,
+    form_token: str,
+    now: datetime,
+    errors: Sequence[FieldError] = (),
+    problems: Sequence[FileProblem] = (),
+    staged: Sequence[StagedFile] = (),
+    notice: str = "",
+) -> ComplaintPage:
+    by_field, summary = translate_errors(lang, errors, problems)
+    return ComplaintPage(
+        values=values,
+        submission_id=submission_id,
+        form_token=form_token,
+        errors=by_field,
+        summary=summary,
+        staged=[(f, file_size(lang, f.size)) for f in staged],
+        notice=gettext(lang, notice) if notice else "",
+        categories=[
+            Choice(v, gettext(lang, label), gettext(lang, hint))
+            for v, label, hint in CATEGORY_CHOICES
+        ],
+        outcomes=[Choice(v, gettext(lang, label)) for v, label in OUTCOME_CHOICES],
+        promises=promise_rows(lang, now),
+        limits={
+            "description": number(lang, MAX_DESCRIPTION),
+            "files": number(lang, MAX_FILES),
+            "file_mb": number(lang, MAX_FILE_BYTES // MB),
+            "total_mb": number(lang, MAX_TOTAL_BYTES // MB),
+        },
+    )
+
+
+def case_page(lang: str, case: Case, acknowledgement_sent: bool = True) -> CasePage:
+    label, next_step = STATUS_TEXT.get(case.status, FALLBACK_STATUS)
+    category = {v: text for v, text, _hint in CATEGORY_CHOICES}.get(case.category, "")
+    outcome = dict(OUTCOME_CHOICES).get(case.desired_outcome, "")
+    timeline = [
+        TimelineEntry(e.created_at, gettext(lang, EVENT_TEXT.get(e.kind, N_("Update"))), e.body)
+        for e in case.events
+        if e.public
+    ]
+    return CasePage(
+        case=case,
+        promise=describe(stored_promise(case.category, case.promised_at), lang),
+        status_label=gettext(lang, label),
+        status_next=gettext(lang, next_step),
+        category=gettext(lang, category) if category else "",
+        outcome=gettext(lang, outcome) if outcome else "",
+        timeline=timeline,
+        attachments=[(a.id, a.filename, file_size(lang, a.size)) for a in case.attachments],
+        acknowledgement_sent=acknowledgement_sent,
+    )
+
+
+def track_page(
+    lang: str,
+    values: Mapping[str, str],
+    errors: Sequence[FieldError] = (),
+    sent: bool = False,
+) -> TrackPage:
+    by_field, summary = translate_errors(lang, errors)
+    return TrackPage(values=values, errors=by_field, summary=summary, sent=sent)
