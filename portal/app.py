@@ -23,6 +23,9 @@ from portal.cases.routes import case_route_handlers
 from portal.mail import routes as mail_routes
 from portal.services import Services
 from portal.settings import Settings
+from portal.staff import admin_routes as staff_admin_routes
+from portal.staff import routes as staff_routes
+from portal.staff.guards import STAFF_EXCEPTION_HANDLERS, staff_headers_hook
 from portal.web import errors, routes
 from portal.web.deps import provide_services
 from portal.web.security import security_headers_hook
@@ -49,6 +52,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes.ready,
         *case_route_handlers(settings),
         *mail_routes.route_handlers,
+        *staff_routes.route_handlers,
+        *staff_admin_routes.route_handlers,
         create_static_files_router(
             path="/static",
             directories=[STATIC_DIR],
@@ -82,8 +87,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             NotFoundException: errors.not_found,
             HTTPException: errors.http_error,
             Exception: errors.server_error,
+            **STAFF_EXCEPTION_HANDLERS,
         },
-        before_send=[security_headers_hook(hsts=settings.is_prod)],
+        before_send=[security_headers_hook(hsts=settings.is_prod), staff_headers_hook()],
         lifespan=[lifespan],
         debug=False,
         state=None,

@@ -95,6 +95,19 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return _sqlite_copy(sqlite_template, tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with tiny costs: the production parameters take ~0.25 s per hash by design."""
+    from argon2 import PasswordHasher
+
+    from portal.staff import accounts
+
+    monkeypatch.setattr(
+        accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+    accounts._dummy_hash.cache_clear()
+
+
 # -- the application --------------------------------------------------------------------------
 
 

@@ -293,6 +293,12 @@ def change_own_password(
     record_audit(session, user, "account.password_change", user, client=client)
 
 
+def sign_out_user(session: Session, user: StaffUser, *, by: Actor | None, client: str = "") -> None:
+    """An admin ends every session of someone else (a lost laptop, a shared computer)."""
+    end_all_sessions(session, user)
+    record_audit(session, by, "user.sign_out_everywhere", user, client=client)
+
+
 # -- second factor ------------------------------------------------------------------------------
 
 
