@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from portal.db.base import utcnow
@@ -232,7 +232,13 @@ def give_up(session: Session, message_id: int, *, error: str, now: datetime) -> 
 
 
 def next_due(session: Session) -> datetime | None:
-    """When the earliest pending row becomes due (to sleep exactly until then)."""
+    """When the earliest pending row can next be claimed (due, and not leased to another worker)."""
+    claimable = case(
+        (OutboxMessage.locked_until > OutboxMessage.next_attempt_at, OutboxMessage.locked_until),
+        else_=OutboxMessage.next_attempt_at,
+    )
     return session.scalar(
-        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == PENDING)
+        select(func.min(type_coerce(claimable, OutboxMessage.next_attempt_at.type))).where(
+            OutboxMessage.status == PENDING
+        )
     )

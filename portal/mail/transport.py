@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import ssl
 import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -47,6 +48,7 @@ class SMTPConfig:
     use_tls: bool = False  # smtps:// — TLS from the first byte
     start_tls: bool | None = None  # True: required, False: never, None: when the server offers it
     timeout: float = 30.0
+    tls_context: ssl.SSLContext | None = None  # e.g. to trust a private CA; default: system CAs
 
 
 def parse_smtp_url(url: str) -> SMTPConfig:
@@ -65,10 +67,10 @@ def parse_smtp_url(url: str) -> SMTPConfig:
     start_tls: bool | None = None
     if "starttls" in query:
         start_tls = query["starttls"].lower() in ("1", "true", "yes", "on")
+    if use_tls and start_tls:
+        raise ValueError("PORTAL_SMTP_URL: smtps:// already uses TLS; drop ?starttls=1")
     if use_tls:
         start_tls = False
-    if use_tls and query.get("starttls", "").lower() in ("1", "true", "yes", "on"):
-        raise ValueError("PORTAL_SMTP_URL: smtps:// already uses TLS; drop ?starttls=1")
     default_port = 465 if use_tls else (587 if start_tls else 25)
     return SMTPConfig(
         hostname=parts.hostname,
@@ -105,6 +107,7 @@ class SMTPTransport:
                 use_tls=c.use_tls,
                 start_tls=c.start_tls,
                 timeout=c.timeout,
+                tls_context=c.tls_context,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]

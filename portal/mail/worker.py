@@ -113,7 +113,7 @@ class OutboxWorker:
         if due is None:
             return self.poll_interval
         seconds = (due - utcnow()).total_seconds()
-        return max(0.05, min(self.poll_interval, seconds))
+        return max(0.1, min(self.poll_interval, seconds))
 
     def _next_due(self) -> datetime | None:
         with self.services.read() as session:
