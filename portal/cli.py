@@ -104,3 +104,57 @@ def sla_eta(category: str, at_text: str | None, lang: str) -> None:
     text = describe(expected_response(category, at), lang)
     click.echo(text.iso)
     click.echo(text.sentence)
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts for the back office."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="The person's email address; they sign in with it.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["admin", "editor", "agent"], case_sensitive=False),
+    help="admin, editor or agent; repeat for several (--role editor --role agent).",
+)
+@click.option("--name", "display_name", default="", help="Name shown to colleagues.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of prompting.",
+)
+def user_create(
+    email: str, roles: tuple[str, ...], display_name: str, password_stdin: bool
+) -> None:
+    """Create a staff account; the password is asked for twice and never shown."""
+    import sys
+
+    from portal.services import Services
+    from portal.staff.accounts import AccountError, check_email, check_password, create_user
+
+    try:
+        address = check_email(email)
+    except AccountError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from exc
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        check_password(password, address)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    services = Services.build(_settings())
+    try:
+        with services.write() as session:
+            created = create_user(session, address, password, roles, display_name)
+            summary = f"{created.email} ({', '.join(sorted(created.roles))})"
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        services.close()
+    click.echo(f"Created staff account {summary}. Sign in at /staff/login.")

@@ -158,10 +158,7 @@ def redirect_to_sign_in(request: Request[Any, Any, Any], _exc: Exception) -> Res
     location = sign_in_url(next_path)
     if request.headers.get("hx-request"):
         return Response(b"", status_code=401, headers={"hx-redirect": location})
-    response: Response[Any] = Redirect(location, status_code=303)
-    if request.cookies.get(SESSION_COOKIE):  # an ended session: forget its cookie
-        clear_session_cookie(response, _services(request).settings)
-    return response
+    return Redirect(location, status_code=303)
 
 
 def forbidden(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:

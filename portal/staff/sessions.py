@@ -115,7 +115,7 @@ def identify(services: Services, token: str | None, *, now: datetime) -> StaffId
     idle = timedelta(minutes=services.settings.staff_session_idle_minutes)
     with services.read() as session:
         row = _row(session, token)
-        if row is None:
+        if row is None or row.stage != STAGE_FULL:  # half-way through signing in opens nothing
             return None
         if not _valid(row, now=now, idle=idle, stage=STAGE_FULL):
             stale_id: int | None = row.id

@@ -1,0 +1,216 @@
+"""Two-step sign-in: RFC 6238 codes, enrolment on the account page, codes used only once."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from helpers import error_summary, parse
+from staff_support import (
+    Clock,
+    audit_actions,
+    is_sign_in_redirect,
+    load_user,
+    make_staff,
+    session_cookie,
+    sign_in,
+    submit,
+)
+
+from portal.staff import totp
+
+RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
+
+
+@pytest.mark.parametrize(
+    ("unix_time", "code"),
+    [(59, "287082"), (1111111109, "081804"), (1234567890, "005924"), (2000000000, "279037")],
+)
+def test_codes_match_the_rfc_6238_test_vectors(unix_time: int, code: str) -> None:
+    # RFC 6238 appendix B (SHA-1), last six of the eight digits.
+    assert totp.code_at(RFC_SECRET, datetime.fromtimestamp(unix_time, UTC)) == code
+
+
+def test_a_code_is_accepted_one_step_either_side_and_no_further() -> None:
+    now = datetime(2026, 3, 2, 9, 0, 15, tzinfo=UTC)
+    step = totp.step_at(now)
+    for offset in (-1, 0, 1):
+        code = totp.code_for_step(RFC_SECRET, step + offset)
+        assert totp.matching_step(RFC_SECRET, code, now) == step + offset
+    for offset in (-2, 2):
+        assert (
+            totp.matching_step(RFC_SECRET, totp.code_for_step(RFC_SECRET, step + offset), now)
+            is None
+        )
+    assert totp.matching_step(RFC_SECRET, "12345", now) is None
+    assert totp.matching_step(RFC_SECRET, "abcdef", now) is None
+    spaced = totp.code_for_step(RFC_SECRET, step)
+    assert totp.matching_step(RFC_SECRET, f"{spaced[:3]} {spaced[3:]}", now) == step
+
+
+def test_the_provisioning_uri_is_what_authenticator_apps_read() -> None:
+    uri = urlparse(totp.provisioning_uri(RFC_SECRET, "maja@example.com"))
+    assert (uri.scheme, uri.netloc) == ("otpauth", "totp")
+    assert uri.path == "/Svar:maja@example.com"
+    query = parse_qs(uri.query)
+    assert query["secret"] == [RFC_SECRET]
+    assert query["issuer"] == ["Svar"]
+    assert query["digits"] == ["6"]
+    assert query["period"] == ["30"]
+
+
+def wrong_code(secret: str, now: datetime) -> str:
+    """Six digits that are not valid at ``now`` (nor one step either side)."""
+    step = totp.step_at(now)
+    valid = {totp.code_for_step(secret, step + offset) for offset in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+
+
+def _enrol(client, services, clock) -> str:
+    """Turn two-step sign-in on from the account page; returns the secret the page showed."""
+    submit(client, "/staff/account", "/staff/account/totp/setup")
+    page = client.get("/staff/account/totp")
+    assert page.status_code == 200
+    secret = parse(page.text).by_id("totp-secret").text.replace(" ", "")
+    link = parse(page.text).find("a", href=totp.provisioning_uri(secret, "maja@example.com"))
+    assert link is not None
+
+    wrong = submit(
+        client,
+        "/staff/account/totp",
+        "/staff/account/totp/confirm",
+        code=wrong_code(secret, clock()),
+    )
+    assert wrong.status_code == 400
+    assert error_summary(wrong.text) == [
+        "That code is not right. Enter the six digits your app shows now."
+    ]
+    response = submit(
+        client,
+        "/staff/account/totp",
+        "/staff/account/totp/confirm",
+        code=totp.code_at(secret, clock()),
+    )
+    assert response.headers["location"] == "/staff/account?done=totp_on"
+    return secret
+
+
+def test_staff_turn_on_two_step_sign_in_and_then_need_a_code(client, services) -> None:
+    clock = services.clock = Clock()
+    user_id = make_staff(services, "maja@example.com")
+    sign_in(client, "maja@example.com")
+    secret = _enrol(client, services, clock)
+    assert load_user(services, user_id).totp_enabled
+    assert ("account.totp_enable", "maja@example.com", str(user_id)) in audit_actions(services)
+    submit(client, "/staff/", "/staff/logout")
+
+    clock.advance(minutes=5)
+    response = sign_in(client, "maja@example.com", next_path="/staff/account")
+    assert response.headers["location"] == "/staff/login/code?next=%2Fstaff%2Faccount"
+    half_way = session_cookie(client)
+    # A correct password alone opens nothing.
+    assert is_sign_in_redirect(client.get("/staff/", follow_redirects=False))
+
+    wrong = submit(client, response.headers["location"], "/staff/login/code", code="999999x")
+    assert wrong.status_code == 400
+    assert error_summary(wrong.text) == [
+        "That code is not right. Enter the six digits your app shows now."
+    ]
+
+    done = submit(
+        client,
+        response.headers["location"],
+        "/staff/login/code",
+        code=totp.code_at(secret, clock()),
+    )
+    assert done.headers["location"] == "/staff/account"
+    assert session_cookie(client) != half_way  # a new session id once fully signed in
+    assert client.get("/staff/account", follow_redirects=False).status_code == 200
+
+
+def test_the_same_code_is_never_accepted_twice(client, services) -> None:
+    clock = services.clock = Clock()
+    make_staff(services, "maja@example.com")
+    sign_in(client, "maja@example.com")
+    secret = _enrol(client, services, clock)
+    submit(client, "/staff/", "/staff/logout")
+
+    clock.advance(seconds=60)
+    code = totp.code_at(secret, clock())
+    sign_in(client, "maja@example.com")
+    assert submit(client, "/staff/login/code", "/staff/login/code", code=code).status_code == 303
+    submit(client, "/staff/", "/staff/logout")
+
+    # Someone who watched the code being typed tries it within the same 30 seconds.
+    sign_in(client, "maja@example.com")
+    replay = submit(client, "/staff/login/code", "/staff/login/code", code=code)
+    assert replay.status_code == 400
+    assert is_sign_in_redirect(client.get("/staff/", follow_redirects=False))
+
+    clock.advance(seconds=30)
+    fresh = submit(
+        client, "/staff/login/code", "/staff/login/code", code=totp.code_at(secret, clock())
+    )
+    assert fresh.status_code == 303
+
+
+def test_the_code_step_expires_and_is_throttled(client, services) -> None:
+    clock = services.clock = Clock()
+    make_staff(services, "maja@example.com")
+    sign_in(client, "maja@example.com")
+    secret = _enrol(client, services, clock)
+    submit(client, "/staff/", "/staff/logout")
+
+    sign_in(client, "maja@example.com")
+    clock.advance(minutes=6)  # the half-way session lasts five minutes
+    late = client.get("/staff/login/code", follow_redirects=False)
+    assert late.headers["location"] == "/staff/login?done=expired"
+
+    sign_in(client, "maja@example.com")
+    for _ in range(5):
+        code = wrong_code(secret, clock())
+        assert (
+            submit(client, "/staff/login/code", "/staff/login/code", code=code).status_code == 400
+        )
+    locked = submit(
+        client, "/staff/login/code", "/staff/login/code", code=totp.code_at(secret, clock())
+    )
+    assert locked.status_code == 429
+
+
+def test_turning_it_off_takes_a_current_code(client, services) -> None:
+    clock = services.clock = Clock()
+    user_id = make_staff(services, "maja@example.com")
+    sign_in(client, "maja@example.com")
+    secret = _enrol(client, services, clock)
+    clock.advance(seconds=30)
+
+    refused = submit(client, "/staff/account", "/staff/account/totp/disable", code="")
+    assert refused.status_code == 400
+    assert load_user(services, user_id).totp_enabled
+
+    ok = submit(
+        client, "/staff/account", "/staff/account/totp/disable", code=totp.code_at(secret, clock())
+    )
+    assert ok.headers["location"] == "/staff/account?done=totp_off"
+    assert not load_user(services, user_id).totp_enabled
+    assert ("account.totp_disable", "maja@example.com", str(user_id)) in audit_actions(services)
+
+
+def test_an_admin_can_turn_it_off_for_someone_who_lost_their_phone(client, services) -> None:
+    clock = services.clock = Clock()
+    maja = make_staff(services, "maja@example.com")
+    make_staff(services, "ada@example.com", ["admin"])
+    sign_in(client, "maja@example.com")
+    _enrol(client, services, clock)
+    client.cookies.clear()
+
+    sign_in(client, "ada@example.com")
+    response = submit(client, f"/staff/users/{maja}", f"/staff/users/{maja}/totp-reset")
+    assert response.headers["location"] == f"/staff/users/{maja}?done=totp"
+    assert ("user.totp_reset", "ada@example.com", str(maja)) in audit_actions(services)
+    client.cookies.clear()
+
+    assert sign_in(client, "maja@example.com").headers["location"] == "/staff/"
