@@ -6,7 +6,6 @@ tests independent. Each test gets its own server, database and SMTP server.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import threading
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from conftest import SMTPServer, free_port, make_settings
+from support import SMTPServer, free_port, make_settings
 from playwright.sync_api import BrowserContext, Page, expect
 
 from portal.app import create_app
@@ -99,11 +98,6 @@ class LiveServer:
         return self.url + path
 
 
-def _has_outbox_worker() -> bool:
-    # Until the outbox worker lands, pages that send no email are still tested.
-    return importlib.util.find_spec("portal.mail.worker") is not None
-
-
 class _ThreadedServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the main thread belongs to pytest
         pass
@@ -119,7 +113,7 @@ def live_server(tmp_path: Path, sqlite_url: str, smtp_server: SMTPServer) -> Ite
         sqlite_url,
         base_url=url,
         smtp_url=smtp_server.url,
-        outbox_in_process=_has_outbox_worker(),
+        outbox_in_process=True,
         complaint_min_fill_seconds=0.1,
     )
     config = uvicorn.Config(

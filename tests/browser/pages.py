@@ -9,7 +9,7 @@ import zlib
 from email.message import EmailMessage
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import FilePayload, Locator, Page
 
 LANGS = ("en", "sv", "nb")
 _axe = Axe()
@@ -77,3 +77,38 @@ def has_horizontal_scroll(page: Page) -> bool:
             "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
         )
     )
+
+
+# -- the complaint form, driven by field names (labels differ per language) -------------------
+
+REFERENCE = r"[A-Z0-9]{4}(?:-[A-Z0-9]{4})+"
+
+
+def field(page: Page, name: str) -> Locator:
+    return page.locator(f"main form [name='{name}']")
+
+
+def choose(page: Page, name: str, value: str) -> None:
+    """Pick an option of a radio group or a select, whichever the form uses."""
+    control = field(page, name).first
+    if control.evaluate("el => el.tagName") == "SELECT":
+        control.select_option(value)
+    else:
+        page.locator(f"main form input[name='{name}'][value='{value}']").check()
+
+
+def chosen(page: Page, name: str) -> str | None:
+    """The value currently picked in a radio group or a select."""
+    control = field(page, name).first
+    if control.evaluate("el => el.tagName") == "SELECT":
+        return control.input_value()
+    checked = page.locator(f"main form input[name='{name}']:checked")
+    return checked.get_attribute("value") if checked.count() else None
+
+
+def submit_button(page: Page) -> Locator:
+    return page.locator("main form button[type=submit]")
+
+
+def attachment_file(name: str = "receipt.png", data: bytes | None = None) -> FilePayload:
+    return {"name": name, "mimeType": "image/png", "buffer": data or png_bytes()}
