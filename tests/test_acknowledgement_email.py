@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from support import make_settings
 from mail_support import drain, file_case, outbox_row, parts, read_html
 
 from portal.cases.access import case_for_token

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import TEST_SECRET, make_settings
+from support import TEST_SECRET, make_settings
 from litestar.testing import TestClient
 from mail_support import drain, file_case
 

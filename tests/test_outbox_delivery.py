@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import SMTPServer, free_port, make_settings
+from support import SMTPServer, free_port, make_settings
 from litestar.testing import TestClient
 from mail_support import drain, file_case, outbox_row, outbox_rows
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import free_port
+from support import free_port
 
 from portal.mail.transport import DeliveryError, SMTPTransport, parse_smtp_url
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import uvicorn
-from support import SMTPServer, free_port, make_settings
 from playwright.sync_api import BrowserContext, Page, expect
+from support import SMTPServer, free_port, make_settings
 
 from portal.app import create_app
 from portal.settings import Settings

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import TEST_SECRET, make_settings
 from helpers import error_summary, page_form, parse
 from sqlalchemy import select
 from staff_support import (
@@ -24,6 +23,7 @@ from staff_support import (
     submit,
     use_session,
 )
+from support import TEST_SECRET, make_settings
 
 from portal.services import Services
 from portal.staff import accounts

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import TEST_SECRET
 from staff_support import PASSWORD, audit_actions, make_staff, sign_in
+from support import TEST_SECRET
 
 from portal.cli import main
 from portal.services import Services
