@@ -7,8 +7,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from support import make_settings
 from mail_support import drain, file_case, outbox_row, parts, read_html
+from support import make_settings
 
 from portal.cases.access import case_for_token
 from portal.cases.models import Case

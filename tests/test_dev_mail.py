@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from support import TEST_SECRET, make_settings
 from litestar.testing import TestClient
 from mail_support import drain, file_case
+from support import TEST_SECRET, make_settings
 
 from portal.app import create_app
 from portal.mail.transport import DevMailSink

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from support import SMTPServer, free_port, make_settings
 from litestar.testing import TestClient
 from mail_support import drain, file_case, outbox_row, outbox_rows
+from support import SMTPServer, free_port, make_settings
 
 from portal.app import create_app
 from portal.db.base import utcnow
