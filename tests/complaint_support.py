@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from helpers import page_form
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
+from portal.app import create_app
 from portal.cases.models import Case
 from portal.services import Services
+from portal.settings import Settings
 
+BASE_URL = "http://testserver.local"
 # What a browser sends for a file input left empty.
 NO_FILE = [("attachments", ("", b"", "application/octet-stream"))]
 
@@ -72,3 +78,28 @@ def only_case(services: Services) -> Case:
         cases = list(session.scalars(select(Case)))
         assert len(cases) == 1, f"expected one case, found {len(cases)}"
         return cases[0]
+
+
+@contextmanager
+def client_with(settings: Settings, **overrides: Any) -> Iterator[tuple[TestClient, Services]]:
+    """A client on the real app with some settings changed (e.g. a small rate limit)."""
+    changed = replace(settings, **overrides)
+    services = Services.build(changed)
+    try:
+        with TestClient(
+            create_app(changed, services), base_url=overrides.get("base_url", BASE_URL)
+        ) as client:
+            yield client, services
+    finally:
+        services.close()
+
+
+def case_cookie(client: TestClient, reference: str) -> str | None:
+    return client.cookies.get(f"svar_case_{reference}")
+
+
+def reference_from(response: Any) -> str:
+    """The reference in a redirect to a case page."""
+    location = response.headers["location"]
+    assert location.startswith("/"), location
+    return location.split("/")[3]
