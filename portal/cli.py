@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from portal.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from portal.services import Services
 
 
 def _settings() -> Settings:
@@ -67,6 +73,57 @@ def db_upgrade() -> None:
 
     upgrade(_settings().effective_database_url)
     click.echo("Database is up to date.")
+
+
+@main.group()
+def kb() -> None:
+    """Knowledge base: import, export, search index."""
+
+
+def _kb_services() -> Services:
+    from portal.db.migrate import upgrade
+    from portal.services import Services
+
+    settings = _settings()
+    upgrade(settings.effective_database_url)
+    return Services.build(settings)
+
+
+@kb.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--author", default="import", show_default=True, help="Recorded on revisions.")
+def kb_import(path: Path, author: str) -> None:
+    """Import Markdown articles (YAML front matter) from PATH, recursively; safe to repeat."""
+    from kb.porting import import_folder
+
+    services = _kb_services()
+    try:
+        with services.write() as session:
+            report = import_folder(session, path, author=author)
+    finally:
+        services.close()
+    for problem in report.skipped:
+        click.echo(f"skipped {problem}")
+    for problem in report.errors:
+        click.echo(f"error {problem}", err=True)
+    click.echo(report.summary())
+    if report.errors:
+        raise SystemExit(1)
+
+
+@kb.command("export")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def kb_export(path: Path) -> None:
+    """Write every article to PATH as <category>/<key>.<lang>.md, plus categories.yaml."""
+    from kb.porting import export_folder
+
+    services = _kb_services()
+    try:
+        with services.read() as session:
+            written = export_folder(session, path)
+    finally:
+        services.close()
+    click.echo(f"{len(written)} files written to {path}.")
 
 
 @main.group()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import kb.types
 import portal.db.base
 ${imports if imports else ""}
 
