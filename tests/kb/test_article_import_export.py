@@ -175,6 +175,7 @@ def test_a_changed_file_updates_its_translation_with_a_revision(session, mixed: 
 
 BAD_FILES = {
     "yaml-error.en.md": (b"---\ntitle: Fine\nlang: en\ntags: [unclosed\n---\nBody\n", 4, "YAML"),
+    "open-quote.en.md": (b'---\nlang: en\ntitle: "Unclosed\n---\nBody\n', 3, "YAML"),
     "no-title.en.md": (b"---\nlang: en\nslug: x\n---\nBody\n", 1, "no title"),
     "empty-title.en.md": (b"---\ntitle:\nlang: en\n---\nBody\n", 2, "no title"),
     "no-lang.md": (b"---\ntitle: Hello\n---\nBody\n", 1, "no lang"),
