@@ -110,7 +110,11 @@ def use_session(client: TestClient, token: str | None) -> None:
 
 
 def is_sign_in_redirect(response: Any) -> bool:
-    return response.status_code == 303 and response.headers["location"].startswith("/staff/login")
+    """Sent to the sign-in page by a guard (not a sign-out's own redirect with ``?done=``)."""
+    location = response.headers.get("location", "")
+    return response.status_code == 303 and (
+        location == "/staff/login" or location.startswith("/staff/login?next=")
+    )
 
 
 def heading(html: str) -> str:

@@ -1,0 +1,204 @@
+"""Who gets into which staff page: every route × admin, editor, agent, signed out, a customer.
+
+Only the right role gets in; signed-out visitors (and customers, whose case cookie is worth
+nothing here) are sent to sign in; the wrong role gets 403. Forms from other sites are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from complaint_support import send
+from litestar import Litestar
+from staff_support import (
+    csrf_token,
+    is_sign_in_redirect,
+    load_user,
+    make_staff,
+    session_cookie,
+    sign_in,
+    use_session,
+)
+
+from portal.app import create_app
+from portal.staff import sessions
+from portal.staff.guards import requires_staff
+from portal.staff.models import StaffUser
+
+ANYONE_STAFF = frozenset({"admin", "editor", "agent"})
+ADMIN = frozenset({"admin"})
+PRINCIPALS = ("admin", "editor", "agent", "signed_out", "customer", "customer_as_staff")
+
+# Every staff route this package serves, and the roles that may use it.
+ROUTES: list[tuple[str, str, frozenset[str]]] = [
+    ("GET", "/staff/", ANYONE_STAFF),
+    ("GET", "/staff/account", ANYONE_STAFF),
+    ("POST", "/staff/account/password", ANYONE_STAFF),
+    ("POST", "/staff/account/totp/setup", ANYONE_STAFF),
+    ("GET", "/staff/account/totp", ANYONE_STAFF),
+    ("POST", "/staff/account/totp/confirm", ANYONE_STAFF),
+    ("POST", "/staff/account/totp/disable", ANYONE_STAFF),
+    ("POST", "/staff/logout", ANYONE_STAFF),
+    ("POST", "/staff/logout/everywhere", ANYONE_STAFF),
+    ("GET", "/staff/users", ADMIN),
+    ("GET", "/staff/users/new", ADMIN),
+    ("POST", "/staff/users", ADMIN),
+    ("GET", "/staff/users/{user_id}", ADMIN),
+    ("POST", "/staff/users/{user_id}", ADMIN),
+    ("POST", "/staff/users/{user_id}/deactivate", ADMIN),
+    ("POST", "/staff/users/{user_id}/reactivate", ADMIN),
+    ("POST", "/staff/users/{user_id}/password", ADMIN),
+    ("POST", "/staff/users/{user_id}/totp-reset", ADMIN),
+    ("POST", "/staff/users/{user_id}/sign-out", ADMIN),
+    ("GET", "/staff/audit", ADMIN),
+]
+# Open to everyone: signing in.
+PUBLIC = {
+    ("GET", "/staff/login"),
+    ("POST", "/staff/login"),
+    ("GET", "/staff/login/code"),
+    ("POST", "/staff/login/code"),
+}
+
+
+def _staff_routes(app: Litestar) -> list[tuple[str, str, object]]:
+    """(method, path with plain {params}, handler) for every route under /staff."""
+    found = []
+    for route in app.routes:
+        if not (route.path == "/staff" or route.path.startswith("/staff/")):
+            continue
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        path = "/staff/" if path == "/staff" else path  # Litestar drops the trailing slash
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                if method not in ("HEAD", "OPTIONS"):  # answered by Litestar itself
+                    found.append((method, path, handler))
+    return found
+
+
+def test_the_matrix_covers_every_route_of_the_back_office(settings, services) -> None:
+    app = create_app(settings, services)
+    ours = {
+        (method, path)
+        for method, path, handler in _staff_routes(app)
+        if handler.fn.__module__.startswith("portal.staff.")
+    }
+    assert ours == {(m, p) for m, p, _ in ROUTES} | PUBLIC
+
+
+def test_every_staff_route_in_the_app_checks_a_staff_guard(settings, services) -> None:
+    """Also the case desk and the knowledge-base editor: no /staff page without a guard."""
+    app = create_app(settings, services)
+    unguarded = [
+        (method, path)
+        for method, path, handler in _staff_routes(app)
+        if (method, path) not in PUBLIC
+        and not any(
+            g is requires_staff or hasattr(g, "staff_roles") for g in handler.resolve_guards()
+        )
+    ]
+    assert unguarded == []
+
+
+@dataclass
+class World:
+    staff_ids: dict[str, int]
+    target_id: int
+    case_cookie: tuple[str, str]
+    csrf_cookie: str
+    csrf_token: str
+
+
+@pytest.fixture
+def world(client, services) -> World:
+    staff_ids = {
+        "admin": make_staff(services, "ada@example.com", ["admin"]),
+        "editor": make_staff(services, "eva@example.com", ["editor"]),
+        "agent": make_staff(services, "olle@example.com", ["agent"]),
+    }
+    make_staff(services, "second-admin@example.com", ["admin"])
+    target = make_staff(services, "target@example.com", ["agent"])
+    # A customer who reported a problem holds a case cookie in the same browser.
+    assert send(client).status_code == 303
+    case_cookie = next((k, v) for k, v in client.cookies.items() if k.startswith("svar_case_"))
+    token = csrf_token(client)
+    return World(staff_ids, target, case_cookie, client.cookies.get("svar_csrf"), token)
+
+
+def _fresh_session(services, user_id: int) -> str:
+    """A new signed-in session (requests such as sign-out end the one they use)."""
+    with services.write() as session:
+        user = session.get(StaffUser, user_id)
+        return sessions.open_session(session, user, now=services.clock())
+
+
+def _request(client, services, world: World, principal: str, method: str, path: str):
+    client.cookies.clear()
+    client.cookies.set("svar_csrf", world.csrf_cookie, domain="testserver.local")
+    if principal in world.staff_ids:
+        use_session(client, _fresh_session(services, world.staff_ids[principal]))
+    elif principal == "customer":
+        client.cookies.set(*world.case_cookie, domain="testserver.local")
+    elif principal == "customer_as_staff":  # the case link's secret tried as a staff session
+        client.cookies.set(*world.case_cookie, domain="testserver.local")
+        use_session(client, world.case_cookie[1])
+    url = path.replace("{user_id}", str(world.target_id))
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    return client.post(url, data={"_csrf_token": world.csrf_token}, follow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES]
+)
+def test_only_the_right_roles_get_in(client, services, world, method, path, allowed) -> None:
+    outcomes = {}
+    for principal in PRINCIPALS:
+        response = _request(client, services, world, principal, method, path)
+        if is_sign_in_redirect(response):
+            outcomes[principal] = "sign in"
+        elif response.status_code == 403:
+            outcomes[principal] = "forbidden"
+        else:
+            outcomes[principal] = "in"
+    expected = {
+        principal: "in"
+        if principal in allowed
+        else ("forbidden" if principal in ANYONE_STAFF else "sign in")
+        for principal in PRINCIPALS
+    }
+    assert outcomes == expected
+
+
+def test_a_form_posted_from_another_site_is_refused(client, services) -> None:
+    make_staff(services, "ada@example.com", ["admin"])
+    victim = make_staff(services, "eva@example.com", ["agent"])
+    sign_in(client, "ada@example.com")
+    token = session_cookie(client)
+    for path in (f"/staff/users/{victim}/deactivate", "/staff/logout", "/staff/users"):
+        response = client.post(
+            path,
+            data={"email": "mallory@example.com", "password": "x" * 20, "roles": "admin"},
+            headers={"origin": "https://evil.example", "referer": "https://evil.example/"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403, path
+    assert load_user(services, victim).active
+    assert session_cookie(client) == token
+    assert client.get("/staff/users", follow_redirects=False).status_code == 200
+
+
+def test_htmx_requests_are_told_where_to_sign_in(client) -> None:
+    response = client.get("/staff/audit", headers={"hx-request": "true"}, follow_redirects=False)
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/staff/login?next=/staff/audit"
+
+
+def test_the_wrong_role_sees_a_page_saying_so(client, services) -> None:
+    make_staff(services, "olle@example.com", ["agent"])
+    sign_in(client, "olle@example.com")
+    response = client.get("/staff/users")
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.text
