@@ -1,0 +1,1 @@
+"""Search speed at 10,000 and 50,000 synthetic articles, beside SQLite FTS5."""

@@ -1,0 +1,208 @@
+"""From a query string to Whoosh queries: one *concept* per word (or phrase, or synonym group).
+
+Each concept searches its word's forms in the title (boosted) and in the full text, plus:
+- compound parts ("leveranstid" also as leverans AND tid) and joined neighbours ("leverans tid"
+  and "lösen ord" also as one word, with a linking -s- where the language uses one);
+- synonyms: a span of the query that is one member of a group also searches the other members;
+- only for a word the index does not know: its spelling without Nordic letters, then words one
+  or two slips away ("did you mean").
+Stop words are left out of the loose query unless the query has nothing else; inside quotes they
+count, as a phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from whoosh.query import And, Or, Phrase, Query, Term
+
+from kb.search.analysis import COMPOUNDING, STOP_MARK, Analyzer, fold, words
+from kb.search.spelling import Speller
+
+TITLE_BOOST = 3.0
+CONFLATED = 0.6  # a related form ("retur" for "returnera") counts less than the word's own stem
+PARTS = 0.7  # compound parts searched separately
+SYNONYM = 0.9
+ASCII = 0.9
+TYPO = {1: 0.8, 2: 0.6}
+MAX_CORRECTIONS = 3
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class Concept:
+    query: Query
+    terms: set[str]  # every term it searches, for highlighting
+    text: str  # the words of the query it stands for
+
+
+@dataclass
+class Plan:
+    concepts: list[Concept]
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word → best correction
+    unknown: list[str] = field(default_factory=list)  # words without any match or correction
+
+    @property
+    def terms(self) -> set[str]:
+        return set().union(*(c.terms for c in self.concepts)) if self.concepts else set()
+
+
+def _fields(lang: str) -> tuple[str, str]:
+    return f"title_{lang}", f"text_{lang}"
+
+
+def term_query(lang: str, terms: Sequence[str], weight: float = 1.0) -> Query:
+    """The first term at ``weight``, the others (conflations) at a fraction of it."""
+    title, text = _fields(lang)
+    subs: list[Query] = []
+    for i, term in enumerate(terms):
+        w = weight if i == 0 else weight * CONFLATED
+        subs.append(Term(title, term, boost=w * TITLE_BOOST))
+        subs.append(Term(text, term, boost=w))
+    return subs[0] if len(subs) == 1 else Or(subs)
+
+
+def phrase_query(lang: str, stems: Sequence[str], weight: float = 1.0, slop: int = 1) -> Query:
+    if len(stems) == 1:
+        return term_query(lang, stems, weight)
+    title, text = _fields(lang)
+    return Or(
+        [
+            Phrase(title, list(stems), slop=slop, boost=weight * TITLE_BOOST),
+            Phrase(text, list(stems), slop=slop, boost=weight),
+        ]
+    )
+
+
+class Planner:
+    def __init__(
+        self, analyzer: Analyzer, speller: Speller, synonyms: Sequence[Sequence[str]] = ()
+    ):
+        self.a = analyzer
+        self.lang = analyzer.lang
+        self.speller = speller
+        self.synonyms = self._compile(synonyms)
+
+    # Synonyms ---------------------------------------------------------------------------------
+
+    def _stems(self, text: str) -> tuple[str, ...]:
+        return tuple(self.a.forms(fold(w))[0] for w in words(text))
+
+    def _compile(self, groups: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]]]:
+        compiled = []
+        for group in groups:
+            members = [s for s in (self._stems(m) for m in group) if s]
+            if len(members) >= 2:
+                compiled.append(members)
+        return compiled
+
+    def _synonym_at(self, stems: list[str], i: int) -> tuple[int, list[tuple[str, ...]]] | None:
+        """The longest synonym member starting at token ``i``: its length and the other members."""
+        best = None
+        for members in self.synonyms:
+            for member in members:
+                n = len(member)
+                if tuple(stems[i : i + n]) == member and (best is None or n > best[0]):
+                    best = (n, [m for m in members if m != member])
+        return best
+
+    # Words ------------------------------------------------------------------------------------
+
+    def word(self, token: str, plan: Plan) -> Concept | None:
+        a = self.a
+        word = fold(token)
+        forms = a.forms(word)
+        subs = [term_query(self.lang, forms)]
+        terms = set(forms)
+        if a.knows(word):
+            parts = a.compounds.split(word) if a.compounds else None
+        else:
+            parts = a.compounds.split(word, strict=False) if a.compounds else None
+            if not parts:
+                return self._corrected(token, word, plan)
+        if parts:
+            part_forms = [a.forms(p) for p in parts]
+            subs.append(And([term_query(self.lang, f, PARTS) for f in part_forms]))
+            terms.update(t for f in part_forms for t in f)
+        return Concept(subs[0] if len(subs) == 1 else Or(subs), terms, token)
+
+    def _corrected(self, token: str, word: str, plan: Plan) -> Concept | None:
+        candidates = [(w, ASCII) for w in self.speller.ascii_variants(word)[:1]]
+        if not candidates:
+            near = self.speller.near(word)[:MAX_CORRECTIONS]
+            candidates = [(w, TYPO[d]) for w, d in near]
+        if not candidates:
+            plan.unknown.append(token)
+            return None
+        plan.corrections[token] = candidates[0][0]
+        subs, terms = [], set()
+        for candidate, weight in candidates:
+            forms = self.a.forms(candidate)
+            subs.append(term_query(self.lang, forms, weight))
+            terms.update(forms)
+        return Concept(subs[0] if len(subs) == 1 else Or(subs), terms, token)
+
+    def _joined(self, left: str, right: str) -> str | None:
+        """Two query words that the vocabulary knows as one ("lösen ord", "leverans tid")."""
+        links = ("", *COMPOUNDING.get(self.lang, ()))
+        a, b = fold(left), fold(right)
+        for link in links:
+            joined = a + link + b
+            if self.a.word_freq.get(joined):
+                return joined
+        return None
+
+    # Whole query ------------------------------------------------------------------------------
+
+    def plan(self, q: str) -> Plan:
+        plan = Plan([])
+        for phrase in _QUOTED.findall(q):
+            stems = [self.a.forms(fold(w))[0] for w in words(phrase)]
+            if stems:
+                plan.concepts.append(
+                    Concept(phrase_query(self.lang, stems, slop=1), set(stems), phrase)
+                )
+        tokens = []
+        for token in words(_QUOTED.sub(" ", q)):
+            tokens.extend(p for p in re.split(r"[-'’]", token) if p)
+        content = [t for t in tokens if not self.a.is_stop(t)]
+        if not content and not plan.concepts:
+            content = tokens  # a query of stop words only still searches them
+        stems = [self.a.forms(fold(t))[0] for t in content]
+        i = 0
+        while i < len(content):
+            syn = self._synonym_at(stems, i) if self.synonyms else None
+            if syn:
+                n, others = syn
+                own = [self.word(t, plan) for t in content[i : i + n]]
+                own_q = [c for c in own if c]
+                subs = [own_q[0].query if len(own_q) == 1 else And([c.query for c in own_q])]
+                subs = subs if own_q else []
+                terms = set().union(*(c.terms for c in own_q)) if own_q else set()
+                for member in others:
+                    subs.append(phrase_query(self.lang, member, SYNONYM, slop=2))
+                    terms.update(member)
+                plan.concepts.append(Concept(Or(subs), terms, " ".join(content[i : i + n])))
+                i += n
+                continue
+            if i + 1 < len(content) and (joined := self._joined(content[i], content[i + 1])):
+                left, right = self.word(content[i], plan), self.word(content[i + 1], plan)
+                forms = self.a.forms(joined)
+                subs = [term_query(self.lang, forms)]
+                if left and right:
+                    subs.append(And([left.query, right.query]))
+                terms = set(forms).union(*(c.terms for c in (left, right) if c))
+                text = f"{content[i]} {content[i + 1]}"
+                plan.concepts.append(Concept(Or(subs), terms, text))
+                i += 2
+                continue
+            concept = self.word(content[i], plan)
+            if concept:
+                plan.concepts.append(concept)
+            i += 1
+        return plan
+
+    def stop_term(self, token: str) -> str:
+        return STOP_MARK + fold(token)

@@ -1,0 +1,250 @@
+"""Searching: ranked, highlighted, paginated results, "did you mean", and as-you-type suggestions.
+
+Ranking is BM25F over the title (boosted) and the full text. Articles that match every concept
+of the query come first, ranked among themselves; articles that match only some follow, ranked
+with a coordination bonus (the more concepts, the higher) — so a partial match still answers, but
+never above a complete one. Intersections are cheap in Whoosh (the rarest word drives them), so
+the common case of a query whose words all occur together never scores the long tail at all.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Callable
+
+from whoosh.query import And, Or, Phrase, Query, Term
+from whoosh.searching import Searcher
+
+from kb.search.analysis import LANGUAGES, Analyzer, fold, words
+from kb.search.index import Generation, SearchIndex
+from kb.search.plan import Plan, Planner, term_query
+from kb.search.snippets import WordIndex, highlight, snippet
+from kb.search.spelling import Speller
+from kb.search.types import Hit, SearchResults, Suggestion
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 200
+MAX_PER_PAGE = 50
+COORDINATION = 0.9
+FEW_RESULTS = 3  # fewer results than this: look for a better spelling of rare words
+PREFIX_WORDS = 12  # completions of the last, unfinished word that a suggestion searches
+
+
+def _cached(
+    gen: Generation, key: object, make: Callable[[], object], *, lasting: bool = False
+) -> object:
+    store = gen.lasting if lasting else gen.extras
+    value = store.get(key)
+    if value is None:
+        value = store[key] = make()
+    return value
+
+
+def planner_for(index: SearchIndex, gen: Generation, lang: str) -> Planner:
+    analyzer = gen.analyzers[lang]
+    speller = _cached(gen, ("speller", lang), lambda: Speller(analyzer.word_freq), lasting=True)
+    return _cached(  # type: ignore[return-value]
+        gen, ("planner", lang), lambda: Planner(analyzer, speller, index.synonyms.get(lang, ()))
+    )
+
+
+def word_index(gen: Generation, lang: str) -> WordIndex:
+    analyzer = gen.analyzers[lang]
+    return _cached(gen, ("words", lang), lambda: WordIndex(analyzer), lasting=True)  # type: ignore[return-value]
+
+
+def _empty(q: str, lang: str, page: int, per_page: int, category: str | None) -> SearchResults:
+    return SearchResults(q, lang, [], 0, page, per_page, category=category)
+
+
+def _postings(searcher: Searcher, field: str, text: str) -> frozenset[int]:
+    """The live documents of one term, remembered for as long as the searcher lives."""
+    cache: dict[tuple[str, str], frozenset[int]] = searcher.__dict__.setdefault("_docsets", {})
+    key = (field, text)
+    docs = cache.get(key)
+    if docs is None:
+        reader = searcher.reader()
+        if (field, text) in reader:
+            docs = frozenset(reader.postings(field, text).all_ids())
+            if reader.has_deletions():
+                docs = frozenset(d for d in docs if not reader.is_deleted(d))
+        else:
+            docs = frozenset()
+        if len(cache) > 2000:
+            cache.clear()
+        cache[key] = docs
+    return docs
+
+
+def doc_set(searcher: Searcher, query: Query) -> frozenset[int]:
+    """The documents a query matches, from posting lists and set algebra (phrases are taken as
+    all their words): counting a large result this way is far cheaper than iterating it."""
+    if isinstance(query, Term):
+        if query.fieldname.startswith("title_"):
+            return frozenset()  # the title is part of the full text
+        return _postings(searcher, query.fieldname, query.text)
+    if isinstance(query, Phrase):
+        sets = [_postings(searcher, query.fieldname, w) for w in query.words]
+        return frozenset.intersection(*sets) if sets else frozenset()
+    subs = [doc_set(searcher, q) for q in query.subqueries]  # type: ignore[attr-defined]
+    if not subs:
+        return frozenset()
+    if isinstance(query, And):
+        return frozenset.intersection(*subs)
+    return frozenset().union(*subs)
+
+
+def _ranked(
+    searcher: Searcher, plan: Plan, need: int, category: str | None
+) -> tuple[list[tuple[int, float]], int]:
+    """The best ``need`` (docnum, score) pairs, complete matches first, and the total."""
+    filt = Term("category", category) if category else None
+    queries = [c.query for c in plan.concepts]
+    sets = [doc_set(searcher, q) for q in queries]
+    matching = frozenset().union(*sets)
+    complete = frozenset.intersection(*sets)
+    if category:
+        in_category = _postings(searcher, "category", category)
+        matching, complete = matching & in_category, complete & in_category
+    ranked: list[tuple[int, float]] = []
+    if complete:
+        query = queries[0] if len(queries) == 1 else And(queries)
+        results = searcher.search(query, limit=need, filter=filt)
+        ranked = [(hit.docnum, hit.score) for hit in results]
+    if len(ranked) < need and len(matching) > len(complete):
+        seen = {docnum for docnum, _ in ranked}
+        results = searcher.search(Or(queries), limit=need + len(ranked), filter=filt)
+        for hit in results:
+            if hit.docnum not in seen and len(ranked) < need:
+                ranked.append((hit.docnum, hit.score))
+    return ranked, len(matching)
+
+
+def _did_you_mean(
+    plan: Plan, q: str, analyzer: Analyzer, speller: Speller, total: int
+) -> str | None:
+    """The query with corrected words, when corrections were used or the query found little."""
+    corrections = dict(plan.corrections)
+    if total < FEW_RESULTS:
+        for token in words(q):
+            word = fold(token)
+            if token in corrections or analyzer.is_stop(token):
+                continue
+            freq = analyzer.word_freq.get(word, 0)
+            for candidate, _ in speller.near(word)[:3]:
+                if analyzer.word_freq.get(candidate, 0) >= max(5, 10 * freq):
+                    corrections[token] = candidate
+                    break
+    if not corrections:
+        return None
+    out = []
+    for token in q.split():
+        key = token.lower().strip(".,;:!?\"'()")
+        out.append(corrections.get(key, token))
+    suggestion = " ".join(out)
+    return suggestion if suggestion.lower() != q.lower() else None
+
+
+def search(
+    index: SearchIndex,
+    lang: str,
+    q: str,
+    category: str | None = None,
+    page: int = 1,
+    per_page: int = 10,
+) -> SearchResults:
+    """Articles in ``lang`` that answer ``q``, best first, one page of highlighted hits."""
+    q = " ".join(q.split())[:MAX_QUERY]
+    page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
+    if not q or lang not in LANGUAGES:
+        return _empty(q, lang, page, per_page, category)
+    gen, searcher = index.searcher()
+    planner = planner_for(index, gen, lang)
+    plan = planner.plan(q)
+    if not plan.concepts:
+        dym = _did_you_mean(plan, q, planner.a, planner.speller, 0)
+        return SearchResults(q, lang, [], 0, page, per_page, dym, category=category)
+    ranked, total = _ranked(searcher, plan, page * per_page, category)
+    marked = frozenset(word_index(gen, lang).words(plan.terms))
+    hits = []
+    for docnum, score in ranked[(page - 1) * per_page :]:
+        fields = searcher.stored_fields(docnum)
+        doc = fields["doc"]
+        hits.append(
+            Hit(
+                id=fields["id"],
+                key=fields["key"],
+                lang=fields["lang"],
+                slug=doc["slug"],
+                title=doc["title"],
+                title_html=highlight(doc["title"], marked),
+                snippet_html=snippet(doc["body"], marked, doc["summary"]),
+                score=round(float(score), 4),
+                category=fields["category"] or None,
+                updated_at=doc.get("updated_at"),
+            )
+        )
+    dym = _did_you_mean(plan, q, planner.a, planner.speller, total)
+    return SearchResults(
+        q, lang, hits, total, page, per_page, dym, bool(plan.corrections), category
+    )
+
+
+def _prefix_query(gen: Generation, lang: str, prefix: str) -> tuple[Query | None, set[str]]:
+    """The commonest indexed words that start with ``prefix``, as one concept."""
+    analyzer = gen.analyzers[lang]
+    vocab: list[str] = _cached(  # type: ignore[assignment]
+        gen, ("sorted", lang, len(analyzer.word_freq)), lambda: sorted(analyzer.word_freq)
+    )
+    word = fold(prefix)
+    lo = bisect.bisect_left(vocab, word)
+    hi = bisect.bisect_left(vocab, word + "\uffff")
+    completions = sorted(vocab[lo:hi], key=lambda w: -analyzer.word_freq.get(w, 0))
+    completions = completions[:PREFIX_WORDS]
+    if not completions:
+        return None, set()
+    terms: set[str] = set()
+    subs = []
+    for completion in completions:
+        forms = analyzer.forms(completion)
+        terms.update(forms)
+        subs.append(term_query(lang, forms[:1]))
+    return Or(subs), terms
+
+
+def suggest(index: SearchIndex, lang: str, q: str, limit: int = 5) -> list[Suggestion]:
+    """Articles for a query being typed: the last word may be unfinished (prefix match)."""
+    q = " ".join(q.split())[:MAX_QUERY]
+    if not q or lang not in LANGUAGES:
+        return []
+    gen, searcher = index.searcher()
+    planner = planner_for(index, gen, lang)
+    tokens = list(words(q))
+    complete = q if q[-1:].isspace() or not tokens else q[: q.lower().rfind(tokens[-1])]
+    plan = planner.plan(complete) if complete.strip() else Plan([])
+    if tokens and not q[-1:].isspace():
+        prefix_q, prefix_terms = _prefix_query(gen, lang, tokens[-1])
+        last = planner.word(tokens[-1], plan)
+        alternatives = [c for c in (prefix_q, last.query if last else None) if c is not None]
+        if alternatives:
+            terms = prefix_terms | (last.terms if last else set())
+            from kb.search.plan import Concept
+
+            plan.concepts.append(Concept(Or(alternatives), terms, tokens[-1]))
+    if not plan.concepts:
+        return []
+    ranked, _ = _ranked(searcher, plan, limit, None)
+    marked = frozenset(word_index(gen, lang).words(plan.terms))
+    out = []
+    for docnum, score in ranked:
+        fields = searcher.stored_fields(docnum)
+        doc = fields["doc"]
+        out.append(
+            Suggestion(
+                fields["id"], fields["key"], doc["slug"], doc["title"],
+                highlight(doc["title"], marked), round(float(score), 4),
+            )
+        )  # fmt: skip
+    return out
