@@ -35,7 +35,7 @@ NAME = {"en": "Alex Morgan", "sv": "Åsa Öberg", "nb": "Bjørn Ødegård"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_whole_complaint_journey(page: Page, live_server, lang: str) -> None:
+def test_whole_complaint_journey(page: Page, new_context, live_server, lang: str) -> None:
     email = f"customer.{lang}@example.com"
     picture = png_bytes(6, 5)
 
@@ -74,6 +74,9 @@ def test_whole_complaint_journey(page: Page, live_server, lang: str) -> None:
     promised_at = promise.get_attribute("datetime")
     expect(page.locator("main")).to_contain_text(email)
     axe_check(page, f"confirmation in {lang}")
+    # The browser that sent the complaint may follow it straight away.
+    page.locator(f"main a[href='/{lang}/case/{reference}']").click()
+    expect(page.locator("main h1")).to_contain_text(reference)
 
     # The acknowledgement arrives by real SMTP, in the customer's language.
     message = wait_for_mail(live_server.smtp.messages)
@@ -87,10 +90,19 @@ def test_whole_complaint_journey(page: Page, live_server, lang: str) -> None:
     assert link.startswith(live_server.at(f"/{lang}/c/"))
     secret = link.rsplit("/", 1)[1]
 
+    # Another browser (the customer's phone, say) knows nothing of the case without the link.
+    page = new_context().new_page()
+    response = page.goto(live_server.at(f"/{lang}/case/{reference}"))
+    assert response is not None
+    assert response.status == 404
     # The link opens the case, and the secret leaves the address bar at once.
-    page.goto(link)
+    response = page.goto(link)
+    assert response is not None
+    assert response.status == 200
+    assert response.headers["cache-control"] == "no-store"
     expect(page).to_have_url(live_server.at(f"/{lang}/case/{reference}"))
     assert secret not in page.url
+    assert secret not in page.content()
     main = page.locator("main")
     expect(main).to_contain_text(reference)
     expect(main).to_contain_text(DESCRIPTION[lang])

@@ -34,6 +34,8 @@ def test_complaint_without_javascript(no_js_context: BrowserContext, live_server
     submit_button(page).click()
 
     expect(page.locator(".error-summary a[href='#email']")).to_be_visible()
+    # Proof that no script ran: with JavaScript the summary would have taken the focus.
+    expect(page.locator(".error-summary")).not_to_be_focused()
     expect(page.locator("main form .field.has-error:has(#email) .error-message")).to_be_visible()
     expect(field(page, "email")).to_have_attribute("aria-invalid", "true")
     expect(field(page, "name")).to_have_value("Nils Holgersson")

@@ -29,7 +29,7 @@ def file_complaint(page: Page, live_server, lang: str, email: str) -> str:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_track_page_sends_a_fresh_link(page: Page, live_server, lang: str) -> None:
+def test_track_page_sends_a_fresh_link(page: Page, new_context, live_server, lang: str) -> None:
     email = f"tracker.{lang}@example.com"
     reference = file_complaint(page, live_server, lang, email)
     first_link = status_link(wait_for_mail(live_server.smtp.messages, 1))
@@ -37,6 +37,10 @@ def test_track_page_sends_a_fresh_link(page: Page, live_server, lang: str) -> No
     page.goto(live_server.at(f"/{lang}/track"))
     expect(page.locator("html")).to_have_attribute("lang", lang)
     axe_check(page, f"track page in {lang}")
+    submit_button(page).click()
+    expect(page.locator(".error-summary a[href='#reference']")).to_be_visible()
+    expect(page.locator(".error-summary a[href='#email']")).to_be_visible()
+    axe_check(page, f"track page with errors in {lang}")
 
     # A wrong email: the page answers exactly as it would for a match, and nothing is sent.
     field(page, "reference").fill(reference)
@@ -57,6 +61,7 @@ def test_track_page_sends_a_fresh_link(page: Page, live_server, lang: str) -> No
     assert f"[{reference}]" in fresh["Subject"]
     fresh_link = status_link(fresh)
     assert fresh_link != first_link
-    page.goto(fresh_link)
-    expect(page).to_have_url(live_server.at(f"/{lang}/case/{reference}"))
-    expect(page.locator("main")).to_contain_text(reference)
+    elsewhere = new_context().new_page()  # a browser that never saw the case
+    elsewhere.goto(fresh_link)
+    expect(elsewhere).to_have_url(live_server.at(f"/{lang}/case/{reference}"))
+    expect(elsewhere.locator("main h1")).to_contain_text(reference)
