@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
-from portal.i18n import LANGUAGE_NAMES, LANGUAGES, gettext, ngettext
+from portal.i18n import LANGUAGE_NAMES, LANGUAGES, gettext, translations
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "templates"
@@ -31,7 +31,8 @@ def _gettext(context: Any, message: str) -> str:
 
 @pass_context
 def _ngettext(context: Any, singular: str, plural: str, n: int) -> str:
-    return ngettext(_lang(context), singular, plural, n)
+    # Jinja's new-style gettext fills in the placeholders itself (num and the rest).
+    return translations(_lang(context)).ungettext(singular, plural, n)
 
 
 @pass_context
