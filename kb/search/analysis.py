@@ -35,10 +35,10 @@ STOP_MARK = "="
 # Stop-list words that carry meaning in customer questions ("vara" is also "goods" in Swedish,
 # "logga ut" is not "logga in").
 _NOT_STOP = {
-    "en": {"out", "off", "down", "over", "not"},
-    "sv": {"vara", "ut", "upp", "över", "under", "inte", "ingen", "utan"},
-    "nb": {"ut", "opp", "inn", "ned", "over", "kom", "ikke", "ingen", "uten"},
-    "da": {"ud", "op", "ind", "ned", "over", "ikke", "ingen"},
+    "en": {"out", "off", "down", "over"},
+    "sv": {"vara", "ut", "upp", "över", "under", "utan"},
+    "nb": {"ut", "opp", "inn", "ned", "over", "kom", "uten"},
+    "da": {"ud", "op", "ind", "ned", "over"},
     "fi": set(),
 }
 # Suffixes tried on a Snowball stem to reach a related word's stem, shortest first. A reduction is

@@ -28,6 +28,15 @@ SYNONYM = 0.9
 ASCII = 0.9
 TYPO = {1: 0.8, 2: 0.6}
 MAX_CORRECTIONS = 3
+
+
+def _correction_floor(word: str) -> int:
+    """How often a correction must occur in the articles: a short word has many neighbours, and a
+    rare one is more likely another rare word than what the customer meant ("less" is not a typo
+    of "loss"); a long word close to a long indexed word is almost surely that word."""
+    return 3 if len(word) < 5 else 2 if len(word) < 8 else 1
+
+
 _QUOTED = re.compile(r'"([^"]+)"')
 
 
@@ -131,8 +140,9 @@ class Planner:
     def _corrected(self, token: str, word: str, plan: Plan) -> Concept | None:
         candidates = [(w, ASCII) for w in self.speller.ascii_variants(word)[:1]]
         if not candidates:
-            near = self.speller.near(word)[:MAX_CORRECTIONS]
-            candidates = [(w, TYPO[d]) for w, d in near]
+            floor = _correction_floor(word)
+            near = [(w, d) for w, d in self.speller.near(word) if self.a.word_freq[w] >= floor]
+            candidates = [(w, TYPO[d]) for w, d in near[:MAX_CORRECTIONS]]
         if not candidates:
             plan.unknown.append(token)
             return None

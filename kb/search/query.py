@@ -1,10 +1,11 @@
 """Searching: ranked, highlighted, paginated results, "did you mean", and as-you-type suggestions.
 
-Ranking is BM25F over the title (boosted) and the full text. Articles that match every concept
-of the query come first, ranked among themselves; articles that match only some follow, ranked
-with a coordination bonus (the more concepts, the higher) — so a partial match still answers, but
-never above a complete one. Intersections are cheap in Whoosh (the rarest word drives them), so
-the common case of a query whose words all occur together never scores the long tail at all.
+Ranking is BM25F over the title (boosted) and the full text, times a coordination factor: the
+share of the query's concepts an article matches, squared. An article that matches every word
+outranks one that matches some unless the latter is far more relevant on what it does match —
+and partial matches still answer. Whoosh finds the candidates with its block-max pruning (the
+best complete matches by intersection, the best partial ones by union); the counts come from
+cached posting sets, so the long tail of weak partial matches is counted but never scored.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY = 200
 MAX_PER_PAGE = 50
-COORDINATION = 0.9
+COORDINATION = 2.0  # score × (concepts matched / concepts) ** COORDINATION
+CANDIDATES = 30  # best partial matches (by BM25F alone) that coordination re-ranks
 FEW_RESULTS = 3  # fewer results than this: look for a better spelling of rare words
 PREFIX_WORDS = 12  # completions of the last, unfinished word that a suggestion searches
 
@@ -108,18 +110,24 @@ def _ranked(
     if category:
         in_category = _postings(searcher, "category", category)
         matching, complete = matching & in_category, complete & in_category
-    ranked: list[tuple[int, float]] = []
+    if len(queries) == 1:
+        results = searcher.search(queries[0], limit=need, filter=filt)
+        return [(hit.docnum, hit.score) for hit in results], len(matching)
+    candidates: dict[int, float] = {}
     if complete:
-        query = queries[0] if len(queries) == 1 else And(queries)
-        results = searcher.search(query, limit=need, filter=filt)
-        ranked = [(hit.docnum, hit.score) for hit in results]
-    if len(ranked) < need and len(matching) > len(complete):
-        seen = {docnum for docnum, _ in ranked}
-        results = searcher.search(Or(queries), limit=need + len(ranked), filter=filt)
-        for hit in results:
-            if hit.docnum not in seen and len(ranked) < need:
-                ranked.append((hit.docnum, hit.score))
-    return ranked, len(matching)
+        for hit in searcher.search(And(queries), limit=need, filter=filt):
+            candidates[hit.docnum] = hit.score
+    if len(matching) > len(complete):
+        wider = max(CANDIDATES, 3 * need)
+        for hit in searcher.search(Or(queries), limit=wider, filter=filt):
+            candidates.setdefault(hit.docnum, hit.score)
+    n = len(queries)
+    ranked = [
+        (docnum, score * (sum(docnum in s for s in sets) / n) ** COORDINATION)
+        for docnum, score in candidates.items()
+    ]
+    ranked.sort(key=lambda item: -item[1])
+    return ranked[:need], len(matching)
 
 
 def _did_you_mean(

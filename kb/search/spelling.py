@@ -3,7 +3,7 @@
 Only words the index does not know are looked up, so a correctly spelt query costs nothing here.
 A lookup finds vocabulary words within edit distance 1–2 (Damerau: a swapped pair is one slip)
 through a bigram index bucketed by word length: a word within distance k of the query shares at
-least ``bigrams − 2k`` of its bigrams (a transposition costs at most three), so counting shared
+least ``bigrams − 3k`` of its bigrams (one slip changes at most three), so counting shared
 bigrams in C (``Counter.update``) narrows tens of thousands of words to a handful, and only those
 are compared exactly. Words typed without å ä ö ø æ ("angerratt", "kjoep") are matched through
 their ASCII spelling first: that is what a foreign keyboard does, not a typo.
@@ -97,7 +97,7 @@ class Speller:
         if k == 0:
             return []
         grams = _bigrams(word)
-        need = max(1, len(grams) - 2 * k - (1 if k > 1 else 0))
+        need = max(1, len(grams) - 3 * k)
         counts: Counter[int] = Counter()
         n = len(word)
         for length in range(max(3, n - k), n + k + 1):
