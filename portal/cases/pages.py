@@ -64,10 +64,7 @@ FIELD_ANCHORS = {
 STATUS_TEXT = {
     "new": (
         N_("Received"),
-        N_(
-            "We have your complaint. Someone from our team will read it and reply to you by "
-            "email; you can follow every step on this page."
-        ),
+        N_("We have your complaint. Someone from our team will read it and reply to you by email."),
     ),
     "open": (
         N_("Being handled"),
@@ -96,6 +93,7 @@ FALLBACK_STATUS = (
     N_("Being handled"),
     N_("Someone is working on your case. We will write to you when there is news."),
 )
+OTHER_EVENT = N_("Update")
 EVENT_TEXT = {
     "submitted": N_("You sent your complaint"),
     "reply": N_("We replied"),
@@ -252,7 +250,7 @@ def case_page(lang: str, case: Case, acknowledgement_sent: bool = True) -> CaseP
     category = {v: text for v, text, _hint in CATEGORY_CHOICES}.get(case.category, "")
     outcome = dict(OUTCOME_CHOICES).get(case.desired_outcome, "")
     timeline = [
-        TimelineEntry(e.created_at, gettext(lang, EVENT_TEXT.get(e.kind, N_("Update"))), e.body)
+        TimelineEntry(e.created_at, gettext(lang, EVENT_TEXT.get(e.kind, OTHER_EVENT)), e.body)
         for e in case.events
         if e.public
     ]
