@@ -204,6 +204,21 @@ def create_user(
     return user
 
 
+def ensure_user(
+    session: Session,
+    email: str,
+    password: str,
+    roles: Iterable[str],
+    display_name: str = "",
+) -> tuple[StaffUser, bool]:
+    """The account for ``email``, created when missing (demo content); an existing one is kept
+    as it is. Returns the account and whether it was created."""
+    existing = user_by_email(session, email)
+    if existing is not None:
+        return existing, False
+    return create_user(session, email, password, roles, display_name), True
+
+
 def _active_admins(session: Session) -> int:
     query = (
         select(func.count())

@@ -134,6 +134,7 @@ def safe_next(path: str | None) -> str:
         not path
         or not path.startswith(COOKIE_PATH)
         or path.startswith(("//", SIGN_IN_PATH))
+        or ".." in path
         or any(ch in path for ch in "\\\r\n\t")
     ):
         return HOME_PATH

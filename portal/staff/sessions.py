@@ -161,9 +161,10 @@ def sign_in(
     """
     user = accounts.authenticate(session, email, password)
     if user is None:
+        # Recorded for unknown addresses too (without the address: people type passwords into
+        # the wrong field), so both cases do the same work and admins see attacks by client.
         known = accounts.user_by_email(session, email) if email else None
-        if known is not None:
-            record_audit(session, None, "sign_in.failed", known, client=client, at=now)
+        record_audit(session, None, "sign_in.failed", known, client=client, at=now)
         return FAILED
     end_session(session, previous_token)
     if user.totp_enabled:

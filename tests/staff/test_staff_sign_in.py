@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -26,8 +29,10 @@ from staff_support import (
 from support import TEST_SECRET, make_settings
 
 from portal.services import Services
+from portal.settings import Settings
 from portal.staff import accounts
 from portal.staff.models import StaffSession, StaffUser
+from portal.staff.throttle import FAILURES_PER_ACCOUNT, SignInThrottle
 
 WRONG = "The email address or password is not right."
 
@@ -118,7 +123,14 @@ def test_sign_in_returns_to_the_page_asked_for_and_never_leaves_the_site(client,
     back = sign_in(client, "ada@example.com", next_path="/staff/users%3Fsort%3Dname")
     assert back.headers["location"] == "/staff/users?sort=name"
 
-    for outside in ("https://evil.example/", "//evil.example/staff", "/en/", "/staffing"):
+    outside_paths = (
+        "https://evil.example/",
+        "//evil.example/staff",
+        "/en/",
+        "/staffing",
+        "/staff/../en/",
+    )
+    for outside in outside_paths:
         use_session(client, None)
         response = sign_in(client, "ada@example.com", next_path=outside)
         assert response.headers["location"] == "/staff/", outside
@@ -256,6 +268,7 @@ def test_sign_ins_and_failures_are_audited(client, services) -> None:
     assert actions == [
         ("user.create", "", str(user_id)),
         ("sign_in.failed", "", str(user_id)),
+        ("sign_in.failed", "", ""),  # an unknown address is not written down
         ("sign_in", "maja@example.com", str(user_id)),
         ("sign_out", "maja@example.com", str(user_id)),
     ]
@@ -307,3 +320,40 @@ def test_the_sign_in_page_says_why_it_is_shown(client, done) -> None:
     notice = parse(page.text).find(class_="panel")
     assert notice is not None
     assert notice.get("role") == "status"
+
+
+@pytest.fixture(params=["memory", "redis"])
+def counter_store(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    if request.param == "memory":
+        from litestar.stores.memory import MemoryStore
+
+        return MemoryStore()
+    url = os.environ.get("PORTAL_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("PORTAL_TEST_REDIS_URL is not set: Redis variant skipped")
+    from litestar.stores.redis import RedisStore
+
+    return lambda: RedisStore.with_client(url, namespace=f"svar-test-{uuid.uuid4().hex}")
+
+
+def test_sign_in_counters_work_in_the_shared_store(counter_store) -> None:
+    """With PORTAL_REDIS_URL every instance sees the same counts."""
+
+    async def scenario() -> None:
+        store = counter_store() if callable(counter_store) else counter_store
+        throttle = SignInThrottle(store, Settings())
+        try:
+            for _ in range(FAILURES_PER_ACCOUNT - 1):
+                await throttle.failed("Maja@example.com", "192.0.2.1")
+            assert await throttle.retry_after("maja@example.com", "192.0.2.2") is None
+            await throttle.failed("maja@example.com ", "192.0.2.2")
+            wait = await throttle.retry_after("MAJA@example.com", "192.0.2.3")
+            assert wait is not None
+            assert 0 < wait <= 15 * 60
+            await throttle.succeeded("maja@example.com")
+            assert await throttle.retry_after("maja@example.com", "192.0.2.3") is None
+        finally:
+            if hasattr(store, "delete_all"):
+                await store.delete_all()
+
+    asyncio.run(scenario())
