@@ -1,9 +1,12 @@
-"""Writing and reading articles: translations with full revisions and optimistic locking.
+"""Writing articles: translations with full revisions and optimistic locking.
 
 Plain functions on a SQLAlchemy ``Session``; the caller owns the transaction. Every saved change
 creates a revision (author, time, full content) and marks the translation changed, so the search
 index hears of it after the commit (see ``kb.changes``). Saving identical content is a no-op: no
 revision, no new version.
+
+The reading, category and synonym functions are re-exported here, so ``kb.articles`` is the one
+import the pages need.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb.categories import (
@@ -37,6 +40,18 @@ from kb.models import (
     Revision,
     Translation,
 )
+from kb.reading import (
+    find_translation,
+    get_article,
+    get_by_slug,
+    get_revision,
+    get_translation,
+    get_translations,
+    list_revisions,
+    list_translations,
+    translation_ids,
+    translations_of,
+)
 from kb.slugs import slugify
 from kb.synonyms import all_synonyms, get_synonyms, set_synonyms
 from kb.types import utcnow
@@ -50,6 +65,7 @@ __all__ = [
     "add_synonym_listener",
     "all_synonyms",
     "archive",
+    "content_of",
     "create_category",
     "create_translation",
     "delete_category",
@@ -377,17 +393,29 @@ def set_status(
     return _save(session, translation, content, author=author, expected_version=expected_version)
 
 
-def publish(session: Session, translation_id: int, *, author: str, **kw: Any) -> Translation:
-    return set_status(session, translation_id, PUBLISHED, author=author, **kw)
+def publish(
+    session: Session, translation_id: int, *, author: str, expected_version: int | None = None
+) -> Translation:
+    return set_status(
+        session, translation_id, PUBLISHED, author=author, expected_version=expected_version
+    )
 
 
-def unpublish(session: Session, translation_id: int, *, author: str, **kw: Any) -> Translation:
+def unpublish(
+    session: Session, translation_id: int, *, author: str, expected_version: int | None = None
+) -> Translation:
     """Back to draft: hidden from readers and search, still editable."""
-    return set_status(session, translation_id, DRAFT, author=author, **kw)
+    return set_status(
+        session, translation_id, DRAFT, author=author, expected_version=expected_version
+    )
 
 
-def archive(session: Session, translation_id: int, *, author: str, **kw: Any) -> Translation:
-    return set_status(session, translation_id, ARCHIVED, author=author, **kw)
+def archive(
+    session: Session, translation_id: int, *, author: str, expected_version: int | None = None
+) -> Translation:
+    return set_status(
+        session, translation_id, ARCHIVED, author=author, expected_version=expected_version
+    )
 
 
 def restore_revision(
@@ -418,112 +446,4 @@ def restore_revision(
         author=author,
         expected_version=expected_version,
         restored_from=number,
-    )
-
-
-# -- reading --------------------------------------------------------------------------------
-
-
-def get_translation(session: Session, translation_id: int) -> Translation | None:
-    return session.get(Translation, translation_id)
-
-
-def get_translations(session: Session, ids: Iterable[int]) -> list[Translation]:
-    """Translations by id with article and category loaded (what an indexer needs); missing
-    ids are simply absent (deleted)."""
-    wanted = list(ids)
-    if not wanted:
-        return []
-    query = select(Translation).where(Translation.id.in_(wanted)).order_by(Translation.id)
-    return list(session.scalars(query))
-
-
-def get_by_slug(
-    session: Session, lang: str, slug: str, *, published_only: bool = True
-) -> Translation | None:
-    query = select(Translation).where(Translation.lang == lang, Translation.slug == slug)
-    if published_only:
-        query = query.where(Translation.status == PUBLISHED)
-    return session.scalar(query)
-
-
-def find_translation(session: Session, key: str, lang: str) -> Translation | None:
-    """The article ``key`` in ``lang``, whatever its status."""
-    return session.scalar(
-        select(Translation)
-        .join(Article, Translation.article_id == Article.id)
-        .where(Article.key == key, Translation.lang == lang)
-    )
-
-
-def get_article(session: Session, key: str) -> Article | None:
-    return session.scalar(
-        select(Article).where(Article.key == key).options(selectinload(Article.translations))
-    )
-
-
-def translations_of(
-    session: Session, article_id: int, *, published_only: bool = False
-) -> dict[str, Translation]:
-    """The article's translations by language (for "read this in …" links)."""
-    query = select(Translation).where(Translation.article_id == article_id)
-    if published_only:
-        query = query.where(Translation.status == PUBLISHED)
-    return {t.lang: t for t in session.scalars(query.order_by(Translation.lang))}
-
-
-def list_translations(
-    session: Session,
-    *,
-    lang: str | None = None,
-    status: str | None = None,
-    category: str | None = None,
-    uncategorised: bool = False,
-    order: str = "title",
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Translation]:
-    """Translations filtered by language, status and category key; ``order`` is ``title`` or
-    ``updated`` (newest first)."""
-    query = select(Translation).join(Article, Translation.article_id == Article.id)
-    if lang is not None:
-        query = query.where(Translation.lang == lang)
-    if status is not None:
-        query = query.where(Translation.status == status)
-    if uncategorised:
-        query = query.where(Article.category_id.is_(None))
-    elif category is not None:
-        found = get_category(session, category)
-        if found is None:
-            return []
-        query = query.where(Article.category_id == found.id)
-    if order == "updated":
-        query = query.order_by(Translation.updated_at.desc(), Translation.id.desc())
-    else:
-        query = query.order_by(Translation.title, Translation.id)
-    return list(session.scalars(query.offset(offset).limit(limit)))
-
-
-def translation_ids(session: Session, *, published_only: bool = False) -> list[int]:
-    """Every translation id (for a full reindex)."""
-    query = select(Translation.id).order_by(Translation.id)
-    if published_only:
-        query = query.where(Translation.status == PUBLISHED)
-    return list(session.scalars(query))
-
-
-def list_revisions(session: Session, translation_id: int) -> list[Revision]:
-    """Newest first."""
-    return list(
-        session.scalars(
-            select(Revision)
-            .where(Revision.translation_id == translation_id)
-            .order_by(Revision.number.desc())
-        )
-    )
-
-
-def get_revision(session: Session, translation_id: int, number: int) -> Revision | None:
-    return session.scalar(
-        select(Revision).where(Revision.translation_id == translation_id, Revision.number == number)
     )
