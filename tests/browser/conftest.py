@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ from typing import Any
 import pytest
 import uvicorn
 from playwright.sync_api import BrowserContext, Page, expect
-from support import SMTPServer, free_port, make_settings
+from support import SMTPServer, make_settings
 
 from portal.app import create_app
+from portal.services import Services
 from portal.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -98,34 +100,29 @@ class LiveServer:
         return self.url + path
 
 
-class _ThreadedServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the main thread belongs to pytest
-        pass
-
-
 @pytest.fixture
 def live_server(tmp_path: Path, sqlite_url: str, smtp_server: SMTPServer) -> Iterator[LiveServer]:
     """The real app (``create_app``) on a free 127.0.0.1 port, mailing the test's SMTP server."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # bound here and handed over: no race for the port
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = make_settings(
         tmp_path,
         sqlite_url,
         base_url=url,
         smtp_url=smtp_server.url,
         outbox_in_process=True,
-        complaint_min_fill_seconds=0.1,
+        # A script fills the form faster than any person; the minimum fill time has its own tests.
+        complaint_min_fill_seconds=0.0,
     )
+    services = Services.build(settings)
     config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        access_log=False,
+        create_app(settings, services), log_level="warning", lifespan="on", access_log=False
     )
-    server = _ThreadedServer(config)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    server = uvicorn.Server(config)  # off the main thread it leaves pytest's signals alone
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -138,4 +135,6 @@ def live_server(tmp_path: Path, sqlite_url: str, smtp_server: SMTPServer) -> Ite
     yield LiveServer(url=url, settings=settings, smtp=smtp_server)
     server.should_exit = True
     thread.join(timeout=15)
+    sock.close()
+    services.close()
     assert not thread.is_alive(), "the portal did not shut down"
