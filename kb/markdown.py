@@ -142,9 +142,10 @@ def _mark_external(html: str, internal_hosts: frozenset[str]) -> str:
         href = _HREF.search(attrs)
         if href is None:
             return match.group(0)
-        parts = urlsplit(unescape(href.group(1)))
+        # Browsers read "\\" as "/" in web URLs, so "/\\evil.example" is another host too.
+        parts = urlsplit(unescape(href.group(1)).strip().replace("\\", "/"))
         host = (parts.hostname or "").lower()
-        if parts.scheme in ("http", "https") and host and host not in internal_hosts:
+        if parts.scheme in ("http", "https", "") and host and host not in internal_hosts:
             return f'<a{attrs} rel="{EXTERNAL_REL}">'
         return match.group(0)
 

@@ -88,7 +88,8 @@ def test_a_hostile_article_renders_harmless() -> None:
 def test_external_links_open_safely_and_internal_links_stay_plain() -> None:
     html = render_uncached(
         "[shop](/sv/kb/spara-ditt-paket) [post](https://www.postnord.se/sok?id=1&x=2) "
-        "[own](https://help.svar.example/en/) [mail](mailto:help@svar.example)",
+        "[own](https://help.svar.example/en/) [mail](mailto:help@svar.example) "
+        '[relative](//evil.example/a) <a href="/\\evil.example/b">slash</a>',
         internal_hosts=["help.svar.example"],
     ).html
     links = {attrs["href"]: attrs.get("rel") for tag, attrs in parse(html).elements if tag == "a"}
@@ -96,6 +97,7 @@ def test_external_links_open_safely_and_internal_links_stay_plain() -> None:
     assert links["https://www.postnord.se/sok?id=1&x=2"].split() == [
         "noopener", "noreferrer", "nofollow",
     ]  # fmt: skip
+    assert links["//evil.example/a"] == links["/\\evil.example/b"] == "noopener noreferrer nofollow"
     assert links["/sv/kb/spara-ditt-paket"] is None
     assert links["https://help.svar.example/en/"] is None
     assert links["mailto:help@svar.example"] is None
