@@ -167,9 +167,9 @@ class Analyzer:
         with self._lock:
             reductions: Counter[str] = Counter()
             for stem in self.stem_freq:
-                candidates = self._reductions(stem)
-                if candidates and not any(c in self.stem_freq for c in candidates):
-                    reductions[candidates[0]] += 1
+                candidates = set(self._reductions(stem))
+                if candidates and not candidates & self.stem_freq.keys():
+                    reductions.update(candidates)
             self._targets = {r for r, n in reductions.items() if n >= 2}
             self._join_heads = self._find_join_heads() if self.compounds else set()
             self._terms.clear()
@@ -181,13 +181,17 @@ class Analyzer:
         return self.word_freq.get(word, 0) or self.stem_freq.get(self.stem(word), 0)
 
     def _tail_frequency(self, word: str) -> int:
-        """A compound's last part may be inflected ("tiden"), but a stem shorter than four
-        letters is too weak evidence ("nera" is not "ner")."""
+        """A compound's last part may be inflected ("tiden"); a stem shorter than four letters
+        counts only as a known word with a real ending ("tid|en", but not "ner|a" of "nera")."""
         freq = self.word_freq.get(word, 0)
         if freq:
             return freq
         stem = self.stem(word)
-        return self.stem_freq.get(stem, 0) if len(stem) >= 4 else 0
+        if len(stem) >= 4:
+            return self.stem_freq.get(stem, 0)
+        if len(word) - len(stem) >= 2 and word.startswith(stem):
+            return self.word_freq.get(stem, 0)
+        return 0
 
     def knows(self, word: str) -> bool:
         """Whether a (folded) word occurs in the indexed text, as itself or by its stem."""
