@@ -18,9 +18,14 @@ from portal.services import Services
 from portal.staff import accounts
 from portal.staff.accounts import AccountError
 from portal.staff.audit import audit_entries
-from portal.staff.guards import current_staff, requires_role, staff_lang, staff_template
+from portal.staff.guards import (
+    account_errors,
+    current_staff,
+    requires_role,
+    staff_lang,
+    staff_template,
+)
 from portal.staff.models import ADMIN, ROLES, StaffUser
-from portal.staff.routes import account_errors
 from portal.staff.sessions import StaffIdentity
 from portal.web.deps import client_ip
 

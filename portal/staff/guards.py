@@ -27,9 +27,10 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 from litestar.types import Message, Scope
 
-from portal.i18n import negotiate
+from portal.i18n import gettext, negotiate
 from portal.services import Services
 from portal.settings import Settings
+from portal.staff.accounts import AccountError
 from portal.staff.sessions import StaffIdentity, identify
 from portal.staff.throttle import SignInThrottle
 
@@ -186,6 +187,11 @@ def staff_headers_hook() -> Callable[[Message, Scope], Awaitable[None]]:
             headers[name] = value
 
     return before_send
+
+
+def account_errors(lang: str, exc: AccountError) -> dict[str, str]:
+    """An ``AccountError`` as ``{field: translated message}`` for the form template."""
+    return {exc.field: gettext(lang, exc.message, **exc.variables)}
 
 
 # -- the session cookie -------------------------------------------------------------------------

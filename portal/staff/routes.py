@@ -12,10 +12,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
-from portal.i18n import N_, gettext
+from portal.i18n import N_, gettext, ngettext
 from portal.services import Services
-from portal.staff import accounts, sessions, totp
-from portal.staff.accounts import AccountError
+from portal.staff import account_routes, sessions
 from portal.staff.guards import (
     HOME_PATH,
     SESSION_COOKIE,
@@ -32,27 +31,15 @@ from portal.web.deps import client_ip
 
 WRONG_CREDENTIALS = N_("The email address or password is not right.")
 WRONG_CODE = N_("That code is not right. Enter the six digits your app shows now.")
-TOO_MANY = N_(
-    "Too many sign-in attempts. Wait %(minutes)s minutes, then try again, "
-    "or ask an admin to check your account."
-)
 NOTICES = {
     "signed_out": N_("You have signed out."),
     "everywhere": N_("You have signed out on every device."),
     "expired": N_("Your session has ended. Sign in again to continue."),
-    "password": N_("Your password was changed. Other devices have been signed out."),
-    "totp_on": N_("Two-step sign-in is on. You will be asked for a code each time you sign in."),
-    "totp_off": N_("Two-step sign-in is off."),
 }
 
 
 def _idle(services: Services) -> timedelta:
     return timedelta(minutes=services.settings.staff_session_idle_minutes)
-
-
-def account_errors(lang: str, exc: AccountError) -> dict[str, str]:
-    """An ``AccountError`` as ``{field: translated message}`` for the form template."""
-    return {exc.field: gettext(lang, exc.message, **exc.variables)}
 
 
 def notice(lang: str, key: str | None) -> str:
@@ -81,8 +68,12 @@ def _login_page(
 
 
 def _too_many(request: Request[Any, Any, Any], template: str, wait: int, **context: Any) -> Any:
-    lang = staff_lang(request)
-    message = gettext(lang, TOO_MANY, minutes=max(1, math.ceil(wait / 60)))
+    message = ngettext(
+        staff_lang(request),
+        "Too many sign-in attempts. Wait %(num)d minute, then try again.",
+        "Too many sign-in attempts. Wait %(num)d minutes, then try again.",
+        max(1, math.ceil(wait / 60)),
+    )
     page = staff_template(
         request, template, {**context, "errors": {"form": message}}, status_code=429
     )
@@ -247,184 +238,12 @@ async def logout_everywhere(
     return _signed_out(services, "everywhere")
 
 
-# -- dashboard and own account ------------------------------------------------------------------
+# -- the overview ------------------------------------------------------------------------------
 
 
 @get("/staff/", guards=[requires_staff], include_in_schema=False)
 async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
     return staff_template(request, "staff/dashboard.html", active="dashboard")
-
-
-def _account_context(services: Services, user_id: int) -> dict[str, Any]:
-    with services.read() as session:
-        user = accounts.get_user(session, user_id)
-        assert user is not None  # the guard has just seen the account active
-        return {
-            "account": {
-                "email": user.email,
-                "name": user.name,
-                "roles": sorted(user.roles),
-                "last_login_at": user.last_login_at,
-                "totp_enabled": user.totp_enabled,
-                "totp_waiting": bool(user.totp_secret) and not user.totp_enabled,
-            }
-        }
-
-
-async def _account_page(
-    request: Request[Any, Any, Any],
-    services: Services,
-    *,
-    errors: dict[str, str] | None = None,
-    done: str | None = None,
-    status_code: int = 200,
-) -> Response[Any]:
-    context = await services.run(_account_context, services, current_staff(request).id)
-    context.update(errors=errors or {}, notice=notice(staff_lang(request), done))
-    return staff_template(
-        request, "staff/account.html", context, active="account", status_code=status_code
-    )
-
-
-@get("/staff/account", guards=[requires_staff], include_in_schema=False)
-async def account(
-    request: Request[Any, Any, Any],
-    services: NamedDependency[Services],
-    done: FromQuery[str | None] = None,
-) -> Response[Any]:
-    return await _account_page(request, services, done=done)
-
-
-@post("/staff/account/password", guards=[requires_staff], include_in_schema=False)
-async def account_password(
-    request: Request[Any, Any, Any], services: NamedDependency[Services]
-) -> Response[Any]:
-    form = await request.form()
-    current = str(form.get("current_password") or "")
-    new = str(form.get("new_password") or "")
-    lang = staff_lang(request)
-    if new != str(form.get("new_password_again") or ""):
-        errors = {
-            "new_password_again": gettext(lang, N_("The two new passwords are not the same."))
-        }
-        return await _account_page(request, services, errors=errors, status_code=400)
-    staff = current_staff(request)
-
-    def unit() -> str:
-        with services.write() as session:
-            user = accounts.get_user(session, staff.id)
-            assert user is not None
-            client = client_ip(request)
-            accounts.change_own_password(session, user, current, new, client=client)
-            return sessions.open_session(session, user, now=services.clock(), client=client)
-
-    try:
-        token = await services.run(unit)
-    except AccountError as exc:
-        return await _account_page(
-            request, services, errors=account_errors(lang, exc), status_code=400
-        )
-    response: Response[Any] = Redirect("/staff/account?done=password", status_code=303)
-    set_session_cookie(response, token, services.settings)
-    return response
-
-
-@post("/staff/account/totp/setup", guards=[requires_staff], include_in_schema=False)
-async def totp_setup(
-    request: Request[Any, Any, Any], services: NamedDependency[Services]
-) -> Response[Any]:
-    staff = current_staff(request)
-
-    def unit() -> None:
-        with services.write() as session:
-            user = accounts.get_user(session, staff.id)
-            assert user is not None
-            accounts.start_totp(session, user)
-
-    try:
-        await services.run(unit)
-    except AccountError:  # already on: the account page says so
-        return Redirect("/staff/account", status_code=303)
-    return Redirect("/staff/account/totp", status_code=303)
-
-
-def _waiting_secret(services: Services, user_id: int) -> str | None:
-    with services.read() as session:
-        user = accounts.get_user(session, user_id)
-        if user is None or user.totp_enabled or not user.totp_secret:
-            return None
-        return user.totp_secret
-
-
-async def _totp_page(
-    request: Request[Any, Any, Any],
-    services: Services,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response[Any]:
-    staff = current_staff(request)
-    secret = await services.run(_waiting_secret, services, staff.id)
-    if secret is None:
-        return Redirect("/staff/account", status_code=303)
-    context = {
-        "secret": totp.grouped(secret),
-        "uri": totp.provisioning_uri(secret, staff.email),
-        "errors": errors or {},
-    }
-    return staff_template(
-        request, "staff/totp_setup.html", context, active="account", status_code=status_code
-    )
-
-
-@get("/staff/account/totp", guards=[requires_staff], include_in_schema=False)
-async def totp_form(
-    request: Request[Any, Any, Any], services: NamedDependency[Services]
-) -> Response[Any]:
-    return await _totp_page(request, services)
-
-
-@post("/staff/account/totp/confirm", guards=[requires_staff], include_in_schema=False)
-async def totp_confirm(
-    request: Request[Any, Any, Any], services: NamedDependency[Services]
-) -> Response[Any]:
-    code = str((await request.form()).get("code") or "")
-    staff = current_staff(request)
-
-    def unit() -> None:
-        with services.write() as session:
-            user = accounts.get_user(session, staff.id)
-            assert user is not None
-            accounts.confirm_totp(session, user, code, services.clock(), client=client_ip(request))
-
-    try:
-        await services.run(unit)
-    except AccountError as exc:
-        errors = account_errors(staff_lang(request), exc)
-        return await _totp_page(request, services, errors=errors, status_code=400)
-    return Redirect("/staff/account?done=totp_on", status_code=303)
-
-
-@post("/staff/account/totp/disable", guards=[requires_staff], include_in_schema=False)
-async def totp_disable(
-    request: Request[Any, Any, Any], services: NamedDependency[Services]
-) -> Response[Any]:
-    code = str((await request.form()).get("code") or "")
-    staff = current_staff(request)
-
-    def unit() -> None:
-        with services.write() as session:
-            user = accounts.get_user(session, staff.id)
-            assert user is not None
-            accounts.disable_own_totp(
-                session, user, code, services.clock(), client=client_ip(request)
-            )
-
-    try:
-        await services.run(unit)
-    except AccountError as exc:
-        errors = account_errors(staff_lang(request), exc)
-        return await _account_page(request, services, errors=errors, status_code=400)
-    return Redirect("/staff/account?done=totp_off", status_code=303)
 
 
 route_handlers = [
@@ -435,10 +254,5 @@ route_handlers = [
     logout,
     logout_everywhere,
     dashboard,
-    account,
-    account_password,
-    totp_setup,
-    totp_form,
-    totp_confirm,
-    totp_disable,
+    *account_routes.route_handlers,
 ]
