@@ -22,6 +22,7 @@ from litestar.response import File, Redirect, Response, Template
 from portal.cases.access import case_for_token
 from portal.cases.attachments import (
     MAX_REQUEST_BYTES,
+    Collected,
     collect_attachments,
     settle,
     stored_path,
@@ -91,7 +92,8 @@ def _post_limit(name: str, per_hour: int) -> RateLimitConfig:
     def identifier(request: Request[Any, Any, Any]) -> str:
         return f"{name}:{client_ip(request)}"
 
-    def only_posts(request: Request[Any, Any, Any]) -> bool:
+    async def only_posts(request: Request[Any, Any, Any]) -> bool:
+        # async: a plain function here would be run in a worker thread on every request.
         return request.method == "POST"
 
     return RateLimitConfig(
@@ -162,13 +164,19 @@ async def send_complaint(
         for part in form.getall("attachments", [])
         if isinstance(part, UploadFile) and part.filename
     ]
-    collected = await services.run(
-        collect_attachments,
-        settings.data_dir,
-        submission_id=fresh.submission_id,
-        staged_keys=_texts(form, "staged"),
-        remove_keys=_texts(form, "remove_attachment"),
-        uploads=uploads,
+    staged_keys = _texts(form, "staged")
+    # Most complaints carry no files: skip the worker-thread trip (file I/O) when there are none.
+    collected = (
+        await services.run(
+            collect_attachments,
+            settings.data_dir,
+            submission_id=fresh.submission_id,
+            staged_keys=staged_keys,
+            remove_keys=_texts(form, "remove_attachment"),
+            uploads=uploads,
+        )
+        if uploads or staged_keys
+        else Collected()
     )
     checked = validate_complaint(data)
     elapsed = seconds_since_issued(
@@ -206,7 +214,7 @@ async def send_complaint(
 
     submission = await services.run(store)
     services.outbox_changed()
-    if submission.created:
+    if submission.created and collected.files:
         await services.run(settle, settings.data_dir, collected.files)
     return Redirect(
         f"/{lang}/case/{submission.reference}/confirmation",

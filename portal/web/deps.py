@@ -13,10 +13,14 @@ from portal.i18n import LANGUAGES
 from portal.services import Services
 
 
-def requires_known_language(
+async def requires_known_language(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """Only ``/en``, ``/sv`` and ``/nb`` exist; anything else is a plain 404."""
+    """Only ``/en``, ``/sv`` and ``/nb`` exist; anything else is a plain 404.
+
+    ``async`` on purpose: Litestar runs a plain-function guard in a worker thread, a thread hop
+    on every public page for a set lookup.
+    """
     if connection.path_params.get("lang") not in LANGUAGES:
         raise NotFoundException()
 
