@@ -1,0 +1,1 @@
+"""Benchmarks with targets: figures to read, never assertions (see bench/README.md)."""

@@ -1,0 +1,138 @@
+"""Submit → acknowledgement accepted by an SMTP server: how long a customer waits for the email.
+
+An aiosmtpd server runs in this process on a free port; the portal (one uvicorn process, the
+in-process outbox worker, ``PORTAL_SMTP_URL`` pointing at it) receives distinct complaints at a
+steady, moderate rate (open loop: a new one every 1/rate seconds whatever the server does). Each
+complaint has its own recipient, so every accepted message maps back to its submission; the
+latency runs from the moment the request was written to the socket until the SMTP server has the
+whole message (end of DATA), both read from one clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+from bench._complaints import fetch_form, submission_bodies
+from bench._harness import (
+    Result,
+    Server,
+    cli,
+    data_dir,
+    free_port,
+    machine_note,
+    migrate,
+    ms,
+    percentile,
+    portal_env,
+    skipped,
+    verdict,
+)
+from bench._loadgen import build_requests, run_open_loop
+
+TARGET_P95 = 1.0
+NAME = "submit → ack accepted by SMTP p95"
+
+
+class Mailbox:
+    """aiosmtpd on 127.0.0.1: records when each recipient's message was accepted."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.accepted: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(v) for v in self.accepted.values())
+
+    def __enter__(self) -> Mailbox:
+        from aiosmtpd.controller import Controller
+
+        mailbox = self
+
+        class Handler:
+            async def handle_DATA(self, _server, _session, envelope):  # type: ignore[no-untyped-def]
+                now = time.perf_counter()
+                with mailbox._lock:
+                    for rcpt in envelope.rcpt_tos:
+                        mailbox.accepted.setdefault(rcpt.lower(), []).append(now)
+                return "250 Message accepted for delivery"
+
+        self._controller = Controller(
+            Handler(), hostname="127.0.0.1", port=self.port, server_hostname="bench.localhost"
+        )
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+
+
+def _measure(work: Path, count: int, rate: float) -> Result:
+    machine = machine_note()
+    with Mailbox() as mailbox:
+        env = portal_env(work, PORTAL_SMTP_URL=mailbox.url)
+        migrate(env)
+        with Server("portal.app:create_app", env, log_file=work / "server.log") as server:
+            form = fetch_form(server.port)
+            email = "ack{i}@example.net"
+            bodies = submission_bodies(form, count, tag="ack", email=email)
+            requests = build_requests(
+                "POST", form.action, f"127.0.0.1:{server.port}", form.headers, bodies
+            )
+            stats = asyncio.run(run_open_loop("127.0.0.1", server.port, requests, rate=rate))
+            accepted = stats.statuses[303]
+            deadline = time.monotonic() + 60
+            while mailbox.count() < accepted and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # a late duplicate would show up here
+
+    latencies, missing, duplicates = [], 0, 0
+    for outcome in stats.outcomes:
+        if outcome.status != 303:
+            continue
+        times = mailbox.accepted.get(email.format(i=outcome.index))
+        if not times:
+            missing += 1
+            continue
+        duplicates += len(times) - 1
+        latencies.append(times[0] - outcome.sent)
+    if not latencies:
+        return skipped(NAME, f"no acknowledgement arrived ({dict(stats.statuses)})", "≤ 1 s")
+    p95 = percentile(latencies, 95)
+    http = [o.done - o.sent for o in stats.outcomes]
+    return Result(
+        NAME,
+        ms(p95),
+        "≤ 1 s",
+        verdict(p95 <= TARGET_P95 and not missing),
+        [
+            f"machine: {machine}",
+            f"{count} complaints at {rate:.0f}/s (open loop), answers {dict(stats.statuses)}: "
+            f"acknowledgement p50 {ms(percentile(latencies, 50))}, p95 {ms(p95)}, "
+            f"max {ms(max(latencies))}; {missing} missing after 60 s, {duplicates} duplicates",
+            f"the 303 itself: p50 {ms(percentile(http, 50))}, p95 {ms(percentile(http, 95))}",
+        ],
+    )
+
+
+def run(quick: bool = True) -> list[Result]:
+    count, rate = (200, 20.0) if quick else (1000, 20.0)
+    with data_dir() as work:
+        try:
+            return [_measure(work, count, rate)]
+        except Exception as exc:  # the intake may not exist yet: report, don't crash
+            return [skipped(NAME, f"{type(exc).__name__}: {exc}", "≤ 1 s")]
+
+
+if __name__ == "__main__":
+    cli(run, __doc__.splitlines()[0])

@@ -1,0 +1,72 @@
+"""The yardstick: a bare Litestar endpoint doing one synchronous-commit SQLite insert per request.
+
+It stores the raw request body and answers 303, like the complaint form, with the same SQLite
+settings as the portal (WAL, ``synchronous=NORMAL``, ``BEGIN IMMEDIATE``) and the same single
+thread hop per request. Whatever the full intake path costs beyond this is the portal's own work:
+CSRF, form parsing, validation, the ORM, the case, its event and its outbox row.
+
+Served by ``uvicorn bench.bare_app:create_app --factory`` with ``BENCH_BARE_DB`` set.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+import anyio.to_thread
+from litestar import Litestar, Request, get, post
+from litestar.response import Redirect
+
+_local = threading.local()
+
+
+def _connection() -> sqlite3.Connection:
+    conn: sqlite3.Connection | None = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(
+            os.environ["BENCH_BARE_DB"], timeout=30, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        _local.conn = conn
+    return conn
+
+
+def _insert(body: bytes) -> None:
+    conn = _connection()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO submissions (body) VALUES (?)", (body,))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def create_schema(path: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS submissions ("
+            "id INTEGER PRIMARY KEY, body BLOB NOT NULL, "
+            "created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        )
+
+
+@post("/submit")
+async def submit(request: Request) -> Redirect:
+    body = await request.body()
+    await anyio.to_thread.run_sync(_insert, body)
+    return Redirect("/done", status_code=303)
+
+
+@get("/health", sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app() -> Litestar:
+    create_schema(os.environ["BENCH_BARE_DB"])
+    return Litestar(route_handlers=[submit, health], debug=False)

@@ -1,0 +1,231 @@
+"""Durable complaint submissions per second through the full HTTP path, on SQLite, one process.
+
+The portal runs as it would be deployed: one uvicorn process serving ``portal.app:create_app``
+with settings from the environment (a fresh data folder, SQLite in WAL mode, the in-process outbox
+worker delivering to the dev mail sink), rate limits scaled out of the way. A separate client
+process (``bench._loadgen``) keeps a fixed number of keep-alive connections busy, each request a
+distinct valid complaint (own submission id, signed form token, CSRF cookie and field). It stops
+sending at the deadline and waits for every answer, so the cases committed during the run must
+equal the 303 responses exactly — that is what "durable" means here.
+
+The same server, client and request bodies then measure ``bench.bare_app`` (one SQLite insert per
+request, committed before the 303) as a yardstick, and the ratio between the two is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench._complaints import fetch_form, submission_bodies
+from bench._harness import (
+    ROOT,
+    Result,
+    Server,
+    cli,
+    cpu_seconds,
+    data_dir,
+    machine_note,
+    migrate,
+    ms,
+    percentile,
+    portal_env,
+    skipped,
+    verdict,
+)
+from bench._loadgen import write_bodies
+
+TARGET_RATE = 300.0
+TARGET_RATIO = 2.5
+CONNECTIONS = 8
+MAX_RATE = 2500  # bodies prepared per second of run: more than either server can take here
+NAME_RATE = "intake throughput (SQLite)"
+NAME_BARE = "bare insert endpoint"
+NAME_RATIO = "bare / intake ratio"
+NAME_DURABLE = "cases committed == 303s"
+
+
+def _count(db: Path, table: str, where: str = "") -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0])  # noqa: S608
+
+
+def _load(
+    server: Server,
+    path: str,
+    headers: list[tuple[str, str]],
+    bodies: list[bytes],
+    duration: float,
+    workdir: Path,
+) -> dict[str, Any]:
+    """Run the client process against ``server``; adds the server's CPU use to its summary."""
+    bodies_file = workdir / f"bodies-{time.monotonic_ns()}"
+    write_bodies(str(bodies_file), bodies)
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "method": "POST",
+        "path": path,
+        "headers": headers,
+        "bodies_file": str(bodies_file),
+        "connections": CONNECTIONS,
+        "duration": duration,
+    }
+    cpu_before, wall_before = cpu_seconds(server.pid), time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench._loadgen"],
+        input=json.dumps(spec).encode(),
+        capture_output=True,
+        cwd=ROOT,
+        check=True,
+    )
+    wall = time.perf_counter() - wall_before
+    summary: dict[str, Any] = json.loads(done.stdout)
+    summary["server_cpu_seconds"] = cpu_seconds(server.pid) - cpu_before
+    summary["server_cpu"] = summary["server_cpu_seconds"] / wall
+    summary["client_cpu_share"] = summary["client_cpu"] / max(summary["elapsed"], 1e-9)
+    summary["statuses"] = Counter({int(k): v for k, v in summary["statuses"].items()})
+    summary["rate"] = summary["statuses"][303] / max(summary["elapsed"], 1e-9)
+    bodies_file.unlink()
+    return summary
+
+
+def _describe(summary: dict[str, Any]) -> str:
+    lat = summary["latencies"]
+    per_request = summary["server_cpu_seconds"] / max(1, sum(summary["statuses"].values()))
+    statuses = ", ".join(f"{n}×{s}" for s, n in sorted(summary["statuses"].items()))
+    errors = f", client errors {summary['errors']}" if summary["errors"] else ""
+    return (
+        f"{sum(summary['statuses'].values())} requests in {summary['elapsed']:.1f} s "
+        f"({statuses}{errors}); latency p50 {ms(percentile(lat, 50))}, "
+        f"p95 {ms(percentile(lat, 95))}, p99 {ms(percentile(lat, 99))}; "
+        f"server CPU {summary['server_cpu']:.0%} of one core "
+        f"({per_request * 1000:.2f} ms per request), "
+        f"client CPU {summary['client_cpu_share']:.0%} of one core"
+    )
+
+
+def measure_bare(
+    work: Path, headers: list[tuple[str, str]], bodies: list[bytes], warm: int, duration: float
+) -> tuple[dict[str, Any], int]:
+    db = work / "bare.sqlite3"
+    env = {**portal_env(work), "BENCH_BARE_DB": str(db)}
+    with Server("bench.bare_app:create_app", env) as server:
+        _load(server, "/submit", headers, bodies[:warm], duration / 4, work)
+        before = _count(db, "submissions")
+        summary = _load(server, "/submit", headers, bodies[warm:], duration, work)
+        rows = _count(db, "submissions") - before
+    return summary, rows
+
+
+def measure_portal(work: Path, warm_seconds: float, duration: float) -> dict[str, Any]:
+    env = portal_env(work)
+    migrate(env)
+    db = work / "svar.sqlite3"
+    with Server("portal.app:create_app", env, log_file=work / "server.log") as server:
+        form = fetch_form(server.port)
+        warm = submission_bodies(form, int(MAX_RATE * warm_seconds), tag="warm")
+        bodies = submission_bodies(form, int(MAX_RATE * duration), tag="run")
+        first = _load(server, form.action, form.headers, warm[:1], 5, work)
+        if first["statuses"][303] != 1:
+            raise RuntimeError(
+                f"a valid complaint was answered {dict(first['statuses'])}, not 303; "
+                f"see {work / 'server.log'}"
+            )
+        _load(server, form.action, form.headers, warm[1:], warm_seconds, work)
+        before = _count(db, "cases")
+        summary = _load(server, form.action, form.headers, bodies, duration, work)
+        summary["cases"] = _count(db, "cases") - before
+        summary["exhausted"] = sum(summary["statuses"].values()) >= len(bodies)
+        # Does the in-process worker keep up? Time until every acknowledgement has left.
+        drain_start = time.perf_counter()
+        pending = _count(db, "outbox", "WHERE status = 'pending'")
+        summary["pending_at_end"] = pending
+        while pending and time.perf_counter() - drain_start < 120:
+            time.sleep(0.25)
+            pending = _count(db, "outbox", "WHERE status = 'pending'")
+        summary["drain_seconds"] = time.perf_counter() - drain_start
+        summary["pending_after_drain"] = pending
+        summary["outbox_rows"] = _count(db, "outbox")
+        summary["headers"], summary["bodies"] = form.headers, bodies
+    return summary
+
+
+def run(quick: bool = True) -> list[Result]:
+    machine = machine_note()
+    duration = 10.0 if quick else 30.0
+    warm_seconds = 2.0 if quick else 5.0
+    with data_dir() as work:
+        try:
+            portal = measure_portal(work / "portal", warm_seconds, duration)
+        except Exception as exc:  # the intake may not exist yet, or refuse: report, don't crash
+            reason = f"{type(exc).__name__}: {exc}"
+            return [
+                skipped(NAME_RATE, reason, "≥ 300/s"),
+                skipped(NAME_RATIO, reason, f"≤ {TARGET_RATIO}×"),
+            ]
+        (work / "bare").mkdir()
+        warm = int(MAX_RATE * warm_seconds / 4)
+        bare, rows = measure_bare(
+            work / "bare",
+            portal["headers"],
+            portal["bodies"][: warm + int(MAX_RATE * duration)],
+            warm,
+            duration,
+        )
+
+    rate, bare_rate = portal["rate"], bare["rate"]
+    n303 = portal["statuses"][303]
+    notes = [
+        f"machine: {machine}",
+        f"one uvicorn process, {CONNECTIONS} keep-alive connections, {duration:.0f} s after "
+        f"{warm_seconds:.0f} s warm-up: {_describe(portal)}",
+        f"outbox: {portal['outbox_rows']} acknowledgements queued in total, "
+        f"{portal['pending_at_end']} still pending when the load stopped, "
+        + (
+            f"all delivered to the dev mail sink {portal['drain_seconds']:.1f} s later"
+            if not portal["pending_after_drain"]
+            else f"{portal['pending_after_drain']} still pending after 120 s"
+        ),
+    ]
+    if portal["exhausted"]:
+        notes.append("the prepared submissions ran out before the deadline; raise MAX_RATE")
+    return [
+        Result(NAME_RATE, f"{rate:.0f}/s", "≥ 300/s", verdict(rate >= TARGET_RATE), notes),
+        Result(
+            NAME_DURABLE,
+            f"{portal['cases']} / {n303}",
+            "equal",
+            verdict(portal["cases"] == n303),
+            [
+                "cases counted in the database before and after the run, read-only, while the "
+                "server was still up"
+            ],
+        ),
+        Result(
+            NAME_BARE,
+            f"{bare_rate:.0f}/s",
+            "yardstick",
+            verdict(rows == bare["statuses"][303]),
+            [
+                f"same server flags, client and request bodies: {_describe(bare)}; "
+                f"rows committed {rows} for {bare['statuses'][303]} 303s"
+            ],
+        ),
+        Result(
+            NAME_RATIO,
+            f"{bare_rate / rate:.2f}×" if rate else "∞",
+            f"≤ {TARGET_RATIO}×",
+            verdict(bool(rate) and bare_rate / rate <= TARGET_RATIO),
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    cli(run, __doc__.splitlines()[0])
