@@ -89,20 +89,13 @@ def field(page: Page, name: str) -> Locator:
 
 
 def choose(page: Page, name: str, value: str) -> None:
-    """Pick an option of a radio group or a select, whichever the form uses."""
-    control = field(page, name).first
-    if control.evaluate("el => el.tagName") == "SELECT":
-        control.select_option(value)
-    else:
-        page.locator(f"main form input[name='{name}'][value='{value}']").check()
+    """Pick one option of a radio group (category, desired outcome)."""
+    page.locator(f"main form input[type=radio][name='{name}'][value='{value}']").check()
 
 
 def chosen(page: Page, name: str) -> str | None:
-    """The value currently picked in a radio group or a select."""
-    control = field(page, name).first
-    if control.evaluate("el => el.tagName") == "SELECT":
-        return control.input_value()
-    checked = page.locator(f"main form input[name='{name}']:checked")
+    """The value currently picked in a radio group, if any."""
+    checked = page.locator(f"main form input[type=radio][name='{name}']:checked")
     return checked.get_attribute("value") if checked.count() else None
 
 
