@@ -166,6 +166,19 @@ class Vote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class ArticleView(Base):
+    """How often a translation was read, for "popular articles": counted in memory by the web
+    layer and added here in batches, so reading an article never waits for a write."""
+
+    __tablename__ = "kb_article_views"
+
+    translation_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_translations.id", ondelete="CASCADE"), primary_key=True
+    )
+    views: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SearchLogEntry(Base):
     """One search, without personal data: what was asked, how many hits, what was opened."""
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 52d37a9b35c9
+Revision ID: c4e5cacb91b3
 Revises: 
-Create Date: 2026-11-23 16:56:12.337291
+Create Date: 2026-11-23 17:19:07.906110
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '52d37a9b35c9'
+revision: str = 'c4e5cacb91b3'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -264,6 +264,13 @@ def upgrade() -> None:
     with op.batch_alter_table('kb_translations', schema=None) as batch_op:
         batch_op.create_index('ix_kb_translations_lang_status', ['lang', 'status'], unique=False)
 
+    op.create_table('kb_article_views',
+    sa.Column('translation_id', sa.Integer(), nullable=False),
+    sa.Column('views', sa.Integer(), nullable=False),
+    sa.Column('updated_at', kb.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['translation_id'], ['kb_translations.id'], name=op.f('fk_kb_article_views_translation_id_kb_translations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('translation_id', name=op.f('pk_kb_article_views'))
+    )
     op.create_table('kb_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('translation_id', sa.Integer(), nullable=False),
@@ -300,6 +307,7 @@ def downgrade() -> None:
 
     op.drop_table('kb_votes')
     op.drop_table('kb_revisions')
+    op.drop_table('kb_article_views')
     with op.batch_alter_table('kb_translations', schema=None) as batch_op:
         batch_op.drop_index('ix_kb_translations_lang_status')
 
