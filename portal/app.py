@@ -20,6 +20,8 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
 from portal.cases.routes import case_route_handlers
+from portal.knowledge.routes import knowledge_route_handlers, provide_knowledge
+from portal.knowledge.site import KnowledgeSite
 from portal.mail import routes as mail_routes
 from portal.services import Services
 from portal.settings import Settings
@@ -38,18 +40,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings.check()
     logging.basicConfig(level=settings.log_level)
     services = services or Services.build(settings)
+    # The help centre and its search index in <data_dir>/index, opened (or repaired) at start-up.
+    knowledge = KnowledgeSite.build(services)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.services = services
-        async with _background_work(services):
+        app.state.knowledge = knowledge
+        async with _background_work(services), knowledge.running():
             yield
 
     route_handlers = [
         routes.root,
-        routes.home,
         routes.health,
         routes.ready,
+        *knowledge_route_handlers(settings),
         *case_route_handlers(settings),
         *mail_routes.route_handlers,
         *staff_routes.route_handlers,
@@ -67,7 +72,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     return Litestar(
         route_handlers=route_handlers,
         stores=_stores(settings),
-        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
+            "knowledge": Provide(provide_knowledge, sync_to_thread=False),
+        },
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(make_environment()),
         ),

@@ -100,6 +100,10 @@ def kb_import(path: Path, author: str) -> None:
     try:
         with services.write() as session:
             report = import_folder(session, path, author=author)
+        if report.created or report.updated:  # a running server follows the new index
+            from portal.knowledge.service import rebuild_index
+
+            indexed = rebuild_index(services)
     finally:
         services.close()
     for problem in report.skipped:
@@ -107,8 +111,23 @@ def kb_import(path: Path, author: str) -> None:
     for problem in report.errors:
         click.echo(f"error {problem}", err=True)
     click.echo(report.summary())
+    if report.created or report.updated:
+        click.echo(f"Search index rebuilt: {indexed} published articles.")
     if report.errors:
         raise SystemExit(1)
+
+
+@kb.command("reindex")
+def kb_reindex() -> None:
+    """Rebuild the search index from the database; searches keep working meanwhile."""
+    from portal.knowledge.service import rebuild_index
+
+    services = _kb_services()
+    try:
+        indexed = rebuild_index(services)
+    finally:
+        services.close()
+    click.echo(f"Search index rebuilt: {indexed} published articles.")
 
 
 @kb.command("export")
@@ -124,6 +143,25 @@ def kb_export(path: Path) -> None:
     finally:
         services.close()
     click.echo(f"{len(written)} files written to {path}.")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo help centre (and rebuild the search index); running it again changes
+    nothing."""
+    from portal.demo import load_demo
+
+    services = _kb_services()
+    try:
+        report = load_demo(services)
+    finally:
+        services.close()
+    for line in report.lines():
+        click.echo(line)
+    for problem in report.articles.errors:
+        click.echo(f"error {problem}", err=True)
+    if report.articles.errors:
+        raise SystemExit(1)
 
 
 @main.group()

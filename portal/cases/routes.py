@@ -28,7 +28,13 @@ from portal.cases.attachments import (
     stored_path,
 )
 from portal.cases.form_token import issue, seconds_since_issued
-from portal.cases.intake import ComplaintInput, Submission, submit_complaint, validate_complaint
+from portal.cases.intake import (
+    MAX_DESCRIPTION,
+    ComplaintInput,
+    Submission,
+    submit_complaint,
+    validate_complaint,
+)
 from portal.cases.lookup import (
     TrackInput,
     acknowledgement_queued,
@@ -40,6 +46,7 @@ from portal.cases.lookup import (
 from portal.cases.pages import CasePage, case_page, complaint_page, track_page
 from portal.db.base import utcnow
 from portal.i18n import N_
+from portal.knowledge.complaint_routes import note_complaint_sent
 from portal.services import Services
 from portal.settings import Settings
 from portal.web.deps import client_ip, requires_known_language
@@ -141,11 +148,15 @@ def _texts(form: Any, name: str) -> list[str]:
 # -- the complaint form -------------------------------------------------------------------------
 
 
-async def show_complaint_form(lang: FromPath[str], services: NamedDependency[Services]) -> Template:
+async def show_complaint_form(
+    lang: FromPath[str], services: NamedDependency[Services], description: FromQuery[str] = ""
+) -> Template:
+    """The form; ``?description=`` fills in the description (a search that found nothing)."""
     now = utcnow()
     token = issue(services.settings.secret_key, now)
+    values = {"description": description[:MAX_DESCRIPTION]} if description.strip() else {}
     page = complaint_page(
-        lang, values={}, submission_id=token.submission_id, form_token=token.token, now=now
+        lang, values=values, submission_id=token.submission_id, form_token=token.token, now=now
     )
     return Template("cases/complaint.html", context={"lang": lang, "page": page})
 
@@ -214,6 +225,7 @@ async def send_complaint(
 
     submission = await services.run(store)
     services.outbox_changed()
+    await note_complaint_sent(request, services, lang)  # for the suggestion report
     if submission.created and collected.files:
         await services.run(settle, settings.data_dir, collected.files)
     return Redirect(

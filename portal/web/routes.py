@@ -1,16 +1,15 @@
-"""Routes that belong to no feature: the language redirect, home, health and readiness."""
+"""Routes that belong to no feature: the language redirect, health and readiness (the home page
+is the help centre's, in ``portal.knowledge``)."""
 
 from __future__ import annotations
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Response
 from sqlalchemy import text
 
 from portal.i18n import negotiate
 from portal.services import Services
-from portal.web.deps import requires_known_language
 
 
 @get("/", sync_to_thread=False, include_in_schema=False)
@@ -18,11 +17,6 @@ def root(request: Request) -> Redirect:
     """Send visitors to their language; ``Vary`` keeps shared caches honest."""
     lang = negotiate(request.headers.get("accept-language"))
     return Redirect(f"/{lang}/", status_code=302, headers={"vary": "Accept-Language"})
-
-
-@get("/{lang:str}/", guards=[requires_known_language], sync_to_thread=False, name="home")
-def home(lang: FromPath[str]) -> Template:
-    return Template("public/home.html", context={"lang": lang})
 
 
 @get("/health", sync_to_thread=False, include_in_schema=False)

@@ -1,0 +1,357 @@
+"""The live search index of a running portal: opened at start-up, kept in step with the database.
+
+``SearchService`` owns the Whoosh index in ``<data_dir>/index``. Opening it never leaves search
+broken: a stale write lock is cleared, and a missing, damaged or outdated index is rebuilt from
+the database (``kb.search.index`` does both). After every commit that changes an article the
+content side's change hook (``kb.changes``) hands over the translation ids; this service queues
+them and one background thread re-reads those translations and updates the index, so a request
+never waits for indexing and the change is searchable well within a second. The same thread adds
+counted page views to the database in batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kb.changes import add_change_listener, add_synonym_listener, remove_listener
+from kb.feedback import add_views
+from kb.search import Hit, SearchResults, Suggestion
+from kb.search.analysis import fold, words
+from kb.search.index import CURRENT, SearchIndex
+from kb.search.query import search, suggest
+from kb.synonyms import all_synonyms
+from portal.knowledge.documents import changes_for, published_documents, published_versions
+from portal.services import Services
+
+log = logging.getLogger(__name__)
+
+VIEW_FLUSH_SECONDS = 5.0
+RETRIES = 3
+QUERY_WORDS = 10  # the most telling words of a long text (a complaint) that a lookup uses
+# Complaint form categories → knowledge-base categories whose articles usually answer them.
+# Keys missing from a deployment's knowledge base are simply never matched.
+COMPLAINT_CATEGORY_HINTS = {
+    "product": ("faulty-goods", "damaged-missing", "returns"),
+    "service": ("delivery", "damaged-missing", "orders", "complaints"),
+    "billing": ("payment", "refunds", "gift-cards", "orders"),
+}
+HINT_BOOST = 1.5
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """The same article in another language, as the index knows it (published only)."""
+
+    lang: str
+    slug: str
+    title: str
+
+
+class ViewCounter:
+    """Page views counted in memory; ``take`` hands over what was counted since last time."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[int] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, translation_id: int) -> None:
+        with self._lock:
+            self._counts[translation_id] += 1
+
+    def take(self) -> dict[int, int]:
+        with self._lock:
+            counts, self._counts = dict(self._counts), Counter()
+        return counts
+
+    def put_back(self, counts: dict[int, int]) -> None:
+        with self._lock:
+            self._counts.update(counts)
+
+
+class SearchService:
+    """The index plus the thread that keeps it current. ``open`` (blocking) then ``start``;
+    ``stop`` at shutdown. Searching methods are safe from any thread."""
+
+    def __init__(self, services: Services, root: Path | None = None) -> None:
+        self.services = services
+        self.root = root or index_root(services)
+        host = urlsplit(services.settings.base_url).hostname
+        self.internal_hosts: tuple[str, ...] = (host,) if host else ()
+        self.index: SearchIndex | None = None
+        self.views = ViewCounter()
+        # Called with changed translation ids right after a commit and again once the index has
+        # them: page caches drop what they built from older data.
+        self.invalidators: list[Callable[[], None]] = []
+        self._queue: queue.Queue[tuple[str, list[object]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._busy = threading.Event()
+
+    # Lifecycle ---------------------------------------------------------------------------------
+
+    def open(self) -> SearchIndex:
+        """Open (or build, or repair) the index and load the editors' synonyms. Blocking."""
+        if self.index is None:
+            self.index = SearchIndex(self.root, source=self._documents)
+            self._load_synonyms()
+        return self.index
+
+    def start(self) -> None:
+        """Listen for committed changes and start the background thread."""
+        self.open()
+        sessions = self.services.sessions
+        add_change_listener(sessions, self._translations_changed)
+        add_synonym_listener(sessions, self._synonyms_changed)
+        self._thread = threading.Thread(target=self._run, name="kb-indexer", daemon=True)
+        self._thread.start()
+        self._queue.put(("reconcile", []))
+
+    def stop(self) -> None:
+        sessions = self.services.sessions
+        remove_listener(sessions, self._translations_changed)
+        remove_listener(sessions, self._synonyms_changed)
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+        self._flush_views()
+        if self.index is not None:
+            self.index.close()
+            self.index = None
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the database; searches go on against the old one until
+        the new one is swapped in. Returns the number of documents."""
+        index = self.open()
+        count = index.rebuild(self._documents())
+        self._load_synonyms()
+        self._invalidate()
+        return count
+
+    # Background work ---------------------------------------------------------------------------
+
+    def _translations_changed(self, ids: list[int]) -> None:
+        """Called by ``kb.changes`` in the committing thread: drop caches, queue, return."""
+        self._invalidate()
+        self._queue.put(("translations", list(ids)))
+
+    def _synonyms_changed(self, langs: list[str]) -> None:
+        self._queue.put(("synonyms", list(langs)))
+
+    def _run(self) -> None:
+        next_flush = time.monotonic() + VIEW_FLUSH_SECONDS
+        while True:
+            timeout = max(0.0, next_flush - time.monotonic())
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = ("flush", [])
+            if item is None:
+                return
+            self._busy.set()
+            try:
+                self._handle(item)
+            finally:
+                self._busy.clear()
+            if time.monotonic() >= next_flush:
+                self._flush_views()
+                next_flush = time.monotonic() + VIEW_FLUSH_SECONDS
+
+    def _handle(self, item: tuple[str, list[object]]) -> None:
+        kind, values = item
+        if kind == "translations":
+            ids = set(values)
+            while True:  # one index commit for everything that is waiting
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)
+                    break
+                if more[0] == "translations":
+                    ids.update(more[1])
+                else:
+                    self._handle(more)
+            self._apply(sorted(ids))  # type: ignore[arg-type]
+        elif kind == "synonyms":
+            self._load_synonyms()
+        elif kind == "reconcile":
+            self._reconcile()
+
+    def _apply(self, ids: list[int], attempt: int = 1) -> None:
+        try:
+            with self.services.read() as session:
+                upserts, deletes = changes_for(session, ids, self.internal_hosts)
+            assert self.index is not None
+            self.index.update(upserts, deletes)
+        except Exception:
+            if attempt >= RETRIES:
+                log.exception("search index update of translations %s failed; run `portal kb "
+                              "reindex` if search shows outdated articles", ids)  # fmt: skip
+                return
+            log.warning("search index update failed, retrying", exc_info=True)
+            time.sleep(0.2 * attempt)
+            self._apply(ids, attempt + 1)
+            return
+        self._invalidate()
+
+    def _reconcile(self) -> None:
+        """Index what changed while this process was not listening (an import from the command
+        line, a crash between commit and index update)."""
+        index = self.index
+        if index is None:
+            return
+        try:
+            with self.services.read() as session:
+                wanted = published_versions(session)
+            _, searcher = index.searcher()
+            indexed = {
+                fields["id"]: fields["doc"].get("updated_at")
+                for fields in searcher.all_stored_fields()
+            }
+        except Exception:
+            log.exception("could not compare the search index with the database")
+            return
+        stale = [int(i) for i, updated in wanted.items() if indexed.get(i) != updated]
+        gone = [int(i) for i in indexed if i not in wanted]
+        if stale or gone:
+            log.info("search index: %d outdated and %d removed articles", len(stale), len(gone))
+            self._apply(sorted(stale + gone))
+
+    def _flush_views(self) -> None:
+        counts = self.views.take()
+        if not counts:
+            return
+        try:
+            with self.services.write() as session:
+                add_views(session, counts)
+        except Exception:
+            log.warning("could not store %d page views; keeping them", len(counts), exc_info=True)
+            self.views.put_back(counts)
+
+    def _documents(self) -> Iterator:  # type: ignore[type-arg]
+        with self.services.read() as session:
+            yield from published_documents(session, self.internal_hosts)
+
+    def _load_synonyms(self) -> None:
+        with self.services.read() as session:
+            groups = all_synonyms(session)
+        assert self.index is not None
+        self.index.set_synonyms(groups)
+
+    def _invalidate(self) -> None:
+        for invalidate in list(self.invalidators):
+            invalidate()
+
+    def idle(self) -> bool:
+        """Nothing queued or being indexed (for the command line and diagnostics)."""
+        return self._queue.empty() and not self._busy.is_set()
+
+    # Searching ---------------------------------------------------------------------------------
+
+    def search(
+        self, lang: str, q: str, category: str | None = None, page: int = 1, per_page: int = 10
+    ) -> SearchResults:
+        return search(self.open(), lang, q, category=category, page=page, per_page=per_page)
+
+    def suggest(self, lang: str, q: str, limit: int = 5) -> list[Suggestion]:
+        return suggest(self.open(), lang, q, limit=limit)
+
+    def siblings(self, key: str) -> list[Sibling]:
+        """The article's published translations, from the index (no database read)."""
+        _, searcher = self.open().searcher()
+        found = [
+            Sibling(fields["lang"], fields["doc"]["slug"], fields["doc"]["title"])
+            for fields in searcher.documents(key=key)
+        ]
+        return sorted(found, key=lambda s: s.lang)
+
+    def key_words(self, lang: str, text: str, limit: int = QUERY_WORDS) -> str:
+        """The words of a long text a search should use: no stop words, no repeats, and when
+        there are many, those the articles know and that are rarest (the most telling)."""
+        gen, _ = self.open().searcher()
+        analyzer = gen.analyzers.get(lang)
+        if analyzer is None:
+            return ""
+        chosen: dict[str, str] = {}
+        for token in words(text):
+            folded = fold(token)
+            if len(folded) < 3 or analyzer.is_stop(token) or folded in chosen:
+                continue
+            chosen[folded] = token
+        if len(chosen) > limit:
+            known = [w for w in chosen if analyzer.frequency(w) > 0]
+            known.sort(key=analyzer.frequency)
+            keep = set(known[:limit])
+            chosen = {w: t for w, t in chosen.items() if w in keep}
+        return " ".join(chosen.values())
+
+    def for_text(
+        self,
+        lang: str,
+        text: str,
+        *,
+        limit: int = 3,
+        prefer: Iterable[str] = (),
+        exclude_key: str | None = None,
+    ) -> list[Hit]:
+        """Articles about a free text (a complaint being written, an article's title and tags),
+        articles in ``prefer``-red categories first among similar scores."""
+        q = self.key_words(lang, text)
+        if not q:
+            return []
+        results = self.search(lang, q, per_page=limit + 7)
+        preferred = set(prefer)
+        hits = [h for h in results.hits if h.key != exclude_key]
+        hits.sort(key=lambda h: -h.score * (HINT_BOOST if h.category in preferred else 1.0))
+        return hits[:limit]
+
+    def complaint_suggestions(
+        self, lang: str, description: str, category: str = "", limit: int = 3
+    ) -> list[Hit]:
+        prefer = COMPLAINT_CATEGORY_HINTS.get(category, ())
+        return self.for_text(lang, description, limit=limit, prefer=prefer)
+
+    def related(
+        self, lang: str, key: str, text: str, category: str | None, limit: int = 4
+    ) -> list[Hit]:
+        """Similar articles in the same language: by title and tags, the same category first."""
+        return self.for_text(
+            lang, text, limit=limit, prefer=(category,) if category else (), exclude_key=key
+        )
+
+
+# -- for the command line ---------------------------------------------------------------------
+
+
+def index_root(services: Services) -> Path:
+    return services.settings.data_dir / "index"
+
+
+def index_exists(services: Services) -> bool:
+    return (index_root(services) / CURRENT).is_file()
+
+
+def open_index(services: Services) -> SearchIndex:
+    """The index, repaired or built from the database if it is damaged or missing."""
+    service = SearchService(services)
+    return service.open()
+
+
+def rebuild_index(services: Services) -> int:
+    """``portal kb reindex``: a fresh index from the database, swapped in atomically. A running
+    server goes on searching the old one meanwhile and follows the swap within a second."""
+    service = SearchService(services)
+    service.index = SearchIndex(service.root)  # no source: a damaged index is not built twice
+    try:
+        return service.index.rebuild(service._documents())
+    finally:
+        service.index.close()
