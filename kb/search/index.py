@@ -32,7 +32,8 @@ from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
 
 from kb.search.analysis import LANGUAGES, Analyzer
-from kb.search.fields import BulkWriter, CachedBM25F, document_fields, make_schema
+from kb.search.build import write_all
+from kb.search.fields import CachedBM25F, document_fields, make_schema
 from kb.search.types import SearchDocument
 
 log = logging.getLogger(__name__)
@@ -149,15 +150,7 @@ class SearchIndex:
             analyzer.observe_counts(analyzer.count(_texts(docs)))
             analyzer.finish()
         ix = whoosh_index.create_in(str(path), make_schema(), indexname=INDEXNAME)
-        writer = BulkWriter(ix, limitmb=256)
-        try:
-            for doc in documents:
-                if doc.lang in analyzers:
-                    writer.add_document(**document_fields(doc, analyzers[doc.lang]))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        write_all(ix, documents, analyzers)
         (path / META).write_text(json.dumps({"format": FORMAT, "documents": len(documents)}))
         gen = Generation(name, ix, analyzers)
         _save_vocab(path, analyzers)

@@ -31,6 +31,7 @@ MAX_PER_PAGE = 50
 COORDINATION = 2.0  # score × (concepts matched / concepts) ** COORDINATION
 CANDIDATES = 30  # best partial matches (by BM25F alone) that coordination re-ranks
 FEW_RESULTS = 3  # fewer results than this: look for a better spelling of rare words
+RARE = 2  # … that occur at most this often
 PREFIX_WORDS = 12  # completions of the last, unfinished word that a suggestion searches
 
 
@@ -102,14 +103,15 @@ def _ranked(
     searcher: Searcher, plan: Plan, need: int, category: str | None
 ) -> tuple[list[tuple[int, float]], int]:
     """The best ``need`` (docnum, score) pairs, complete matches first, and the total."""
-    filt = Term("category", category) if category else None
     queries = [c.query for c in plan.concepts]
     sets = [doc_set(searcher, q) for q in queries]
     matching = frozenset().union(*sets)
     complete = frozenset.intersection(*sets)
+    filt: set[int] | None = None
     if category:
         in_category = _postings(searcher, "category", category)
         matching, complete = matching & in_category, complete & in_category
+        filt = set(in_category)  # Whoosh takes a set of docnums as a filter
     if len(queries) == 1:
         results = searcher.search(queries[0], limit=need, filter=filt)
         return [(hit.docnum, hit.score) for hit in results], len(matching)
@@ -140,7 +142,9 @@ def _did_you_mean(
             word = fold(token)
             if token in corrections or analyzer.is_stop(token):
                 continue
-            freq = analyzer.word_freq.get(word, 0)
+            freq = analyzer.frequency(word)
+            if freq > RARE:
+                continue  # a common word is what the customer meant
             for candidate, _ in speller.near(word)[:3]:
                 if analyzer.word_freq.get(candidate, 0) >= max(5, 10 * freq):
                     corrections[token] = candidate

@@ -165,3 +165,30 @@ def test_empty_and_unknown_queries_answer_empty(index: SearchIndex) -> None:
     assert search(index, "en", "").total == 0
     assert search(index, "en", "qqqzzzxx").hits == []
     assert search(index, "xx", "refund").hits == []
+
+
+def test_a_correctly_spelt_query_never_looks_for_typos(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.search.spelling import Speller
+
+    calls: list[str] = []
+    original = Speller.near
+
+    def counting(self: Speller, word: str, limit: int | None = None) -> list:
+        calls.append(word)
+        return original(self, word, limit)
+
+    monkeypatch.setattr(Speller, "near", counting)
+    assert search(index, "sv", "lång tid").hits
+    assert search(index, "en", "warranty").hits
+    assert calls == []
+    search(index, "en", "warrenty")
+    assert calls == ["warrenty"]
+
+
+def test_norwegian_typed_without_nordic_letters(tmp_path: Path) -> None:
+    index = build(tmp_path, [doc("kjop:nb", "nb", "Kjøp med faktura", "Betal kjøpet senere.")])
+    results = search(index, "nb", "kjoep")
+    assert [hit.key for hit in results.hits] == ["kjop"]
+    assert results.did_you_mean == "kjøp"

@@ -1,0 +1,255 @@
+"""Search speed against targets, beside SQLite FTS5 on the same synthetic corpus in the same run.
+
+Per corpus size: full build; ranked and highlighted top 10 (p95); a query whose words all exist
+(the typo path must add nothing: it is never entered); misspelt queries (each a different slip);
+as-you-type suggestions; a full reindex while another thread keeps searching. Latencies are wall
+clock on this machine, so other load on it makes them pessimistic (the table says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import random
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench._harness import INFO, Result, machine_note, percentile, print_table, verdict
+from bench.search_speed.corpus import generate, load_chains
+from kb.search import SearchDocument
+from kb.search.analysis import words
+from kb.search.index import SearchIndex
+from kb.search.query import search, suggest
+from kb.search.spelling import Speller
+
+TARGETS = {  # size → (highlighted p95, misspelt p95, full reindex) in seconds; None: no target
+    10_000: (0.015, 0.040, 40.0),
+    50_000: (0.060, None, None),
+}
+SUGGEST_TARGET = 0.025  # through HTTP at 10,000; measured here without the web layer
+
+
+def corpus(n: int, seed: int = 7) -> list[SearchDocument]:
+    """The seeded corpus, kept in the temp directory between runs (generating takes a while)."""
+    cache = Path(tempfile.gettempdir()) / f"svar-search-corpus-{n}-{seed}.pickle"
+    if cache.exists():
+        with open(cache, "rb") as f:
+            return pickle.load(f)  # noqa: S301 - a file this benchmark wrote
+    documents = list(generate(n, seed=seed, chains=load_chains()))
+    with open(cache, "wb") as f:
+        pickle.dump(documents, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return documents
+
+
+def _slip(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(["swap", "drop", "double", "replace"])
+    if kind == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == "drop":
+        return word[:i] + word[i + 1 :]
+    if kind == "double":
+        return word[:i] + word[i] + word[i:]
+    return word[:i] + rng.choice("aeiourstnl") + word[i + 1 :]
+
+
+def queries(documents: list[SearchDocument], n: int, seed: int = 11) -> tuple[list, list]:
+    """Realistic queries (1–3 words of a title) and the same with one distinct slip each."""
+    rng = random.Random(seed)
+    plain, misspelt = [], []
+    while len(plain) < n:
+        d = rng.choice(documents)
+        title = [w for w in words(d.title) if len(w) > 3]
+        if not title:
+            continue
+        picked = rng.sample(title, k=min(len(title), rng.randint(1, 3)))
+        plain.append((d.lang, " ".join(picked)))
+        long = [w for w in picked if len(w) >= 6]
+        if long:
+            target = rng.choice(long)
+            typo = " ".join(_slip(w, rng) if w == target else w for w in picked)
+            misspelt.append((d.lang, typo))
+    return plain, misspelt
+
+
+def timed(fn: Callable[[str, str], object], items: list) -> list[float]:
+    out = []
+    for lang, q in items:
+        started = time.perf_counter()
+        fn(lang, q)
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def fts5(documents: list[SearchDocument], items: list) -> tuple[float, list[float], float]:
+    """Build time, highlighted top-10 latencies and share of queries with a hit, on FTS5."""
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    started = time.perf_counter()
+    db.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(lang UNINDEXED, title, body, "
+        "tokenize='unicode61 remove_diacritics 0')"
+    )
+    db.executemany(
+        "INSERT INTO docs (lang, title, body) VALUES (?, ?, ?)",
+        ((d.lang, d.title, f"{d.summary} {d.body}") for d in documents),
+    )
+    db.commit()
+    build = time.perf_counter() - started
+    sql = (
+        "SELECT rowid, highlight(docs, 1, '<mark>', '</mark>'), "
+        "snippet(docs, 2, '<mark>', '</mark>', '…', 24) FROM docs "
+        "WHERE docs MATCH ? AND lang = ? ORDER BY bm25(docs, 0.0, 3.0, 1.0) LIMIT 10"
+    )
+    latencies, found = [], 0
+    for lang, q in items:
+        match = " OR ".join('"' + w.replace('"', "") + '"' for w in words(q))
+        started = time.perf_counter()
+        rows = db.execute(sql, (match, lang)).fetchall()
+        latencies.append(time.perf_counter() - started)
+        found += bool(rows)
+    return build, latencies, found / max(1, len(items))
+
+
+def _p95(values: list[float]) -> str:
+    return f"p95 {percentile(values, 95) * 1000:.1f} ms (p50 {percentile(values, 50) * 1000:.1f})"
+
+
+def measure(size: int, n_queries: int) -> list[Result]:
+    documents = corpus(size)
+    hl_target, typo_target, build_target = TARGETS.get(size, (None, None, None))
+    root = Path(tempfile.mkdtemp(prefix=f"svar-speed-{size}-"))
+    index = SearchIndex(root)
+    started, cpu = time.perf_counter(), time.process_time()
+    index.rebuild(documents)
+    build = time.perf_counter() - started
+    build_cpu = time.process_time() - cpu
+    plain, misspelt = queries(documents, n_queries)
+    warm = [(lang, q) for lang, q in plain[: n_queries // 4]]
+    timed(lambda lang, q: search(index, lang, q), warm)  # open searchers, fill caches
+
+    lookups = 0
+    original = Speller.near
+
+    def counting(self: Speller, word: str, limit: int | None = None) -> list:
+        nonlocal lookups
+        lookups += 1
+        return original(self, word, limit)
+
+    Speller.near = counting  # type: ignore[method-assign]
+    try:
+        hl = timed(lambda lang, q: search(index, lang, q), plain)
+        exact_lookups = lookups
+        lookups = 0
+        typo = timed(lambda lang, q: search(index, lang, q), misspelt)
+    finally:
+        Speller.near = original  # type: ignore[method-assign]
+    sug = timed(lambda lang, q: suggest(index, lang, q[: max(3, len(q) - 2)]), plain)
+    fts_build, fts_hl, fts_found = fts5(documents, plain)
+    _, fts_typo, fts_typo_found = fts5(documents, misspelt)
+
+    results = [
+        Result(
+            f"{size:,} build",
+            f"{build:.1f} s (CPU {build_cpu:.1f} s)",
+            f"≤ {build_target:.0f} s" if build_target else "",
+            verdict(build <= build_target) if build_target else INFO,
+            [f"SQLite FTS5 builds the same corpus in {fts_build:.1f} s"],
+        ),
+        Result(
+            f"{size:,} ranked highlighted top 10",
+            _p95(hl),
+            f"p95 ≤ {hl_target * 1000:.0f} ms" if hl_target else "",
+            verdict(percentile(hl, 95) <= hl_target) if hl_target else INFO,
+            [f"SQLite FTS5, same queries (OR, highlight + snippet): {_p95(fts_hl)}"],
+        ),
+        Result(
+            f"{size:,} query whose words all exist",
+            f"typo lookups {exact_lookups} of {len(plain)} queries",
+            "0: no typo cost",
+            verdict(exact_lookups == 0),
+        ),
+        Result(
+            f"{size:,} misspelt query",
+            _p95(typo),
+            f"p95 ≤ {typo_target * 1000:.0f} ms" if typo_target else "",
+            verdict(percentile(typo, 95) <= typo_target) if typo_target else INFO,
+            [
+                f"{lookups} typo lookups for {len(misspelt)} queries, each a different slip",
+                f"SQLite FTS5: {_p95(fts_typo)}, {fts_typo_found:.0%} of misspelt queries "
+                f"find anything (Whoosh engine: typo-tolerant)",
+                f"SQLite FTS5 found something for {fts_found:.0%} of the plain queries",
+            ],
+        ),
+        Result(
+            f"{size:,} as-you-type suggest",
+            _p95(sug),
+            f"p95 ≤ {SUGGEST_TARGET * 1000:.0f} ms via HTTP" if size == 10_000 else "",
+            INFO,
+            ["measured in-process, without the web layer"],
+        ),
+    ]
+    if size == 10_000:
+        results.append(_reindex_while_searching(index, documents, plain, build_target))
+    index.close()
+    return results
+
+
+def _reindex_while_searching(
+    index: SearchIndex, documents: list, items: list, target: float | None
+) -> Result:
+    latencies: list[float] = []
+    failures = 0
+    done = threading.Event()
+
+    def searching() -> None:
+        nonlocal failures
+        i = 0
+        while not done.is_set():
+            lang, q = items[i % len(items)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                if not search(index, lang, q).hits:
+                    failures += 1
+            except Exception:
+                failures += 1
+            latencies.append(time.perf_counter() - started)
+
+    thread = threading.Thread(target=searching, daemon=True)
+    thread.start()
+    started = time.perf_counter()
+    index.rebuild(documents)
+    took = time.perf_counter() - started
+    done.set()
+    thread.join()
+    return Result(
+        "10,000 full reindex while searching",
+        f"{took:.1f} s; {len(latencies)} searches answered, {failures} empty or failed",
+        f"≤ {target:.0f} s, searches never blocked" if target else "",
+        verdict(bool(target) and took <= target and failures == 0 and len(latencies) > 0),
+        [f"searches during the reindex: {_p95(latencies)}"],
+    )
+
+
+def run(quick: bool = True, sizes: list[int] | None = None) -> list[Result]:
+    sizes = sizes or ([10_000] if quick else [10_000, 50_000])
+    note = machine_note()
+    results: list[Result] = []
+    for size in sizes:
+        results += measure(size, 100 if quick else 300)
+    if results:
+        results[0].notes.append(note)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="", help="comma-separated corpus sizes (10000,50000)")
+    parser.add_argument("--quick", action="store_true", help="10,000 articles, fewer queries")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()] or None
+    print_table(run(args.quick, sizes))
