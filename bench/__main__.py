@@ -17,6 +17,8 @@ REGISTRY = [
     "bench.intake_throughput",
     "bench.ack_latency",
     "bench.form_page",
+    "bench.search_quality",
+    "bench.search_speed",
 ]
 
 
