@@ -12,6 +12,7 @@ from support import make_settings
 
 from portal.cases.access import case_for_token
 from portal.cases.models import Case
+from portal.i18n import gettext
 from portal.services import Services
 from portal.sla.interim import stored_promise
 from portal.sla.words import describe
@@ -157,7 +158,9 @@ def test_fresh_case_link_email_opens_the_case(smtp_services, smtp_server) -> Non
     drain(smtp_services)
 
     message = smtp_server.messages[0]
-    assert message["Subject"] == f"[{queued.reference}] Your link to follow your case"
+    subject = gettext("nb", "Your link to follow your case")
+    assert subject != "Your link to follow your case"
+    assert message["Subject"] == f"[{queued.reference}] {subject}"
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Content-Language"] == "nb"
     text, html = parts(message)

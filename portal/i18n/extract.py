@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
@@ -58,6 +58,12 @@ def extract() -> Catalog:
     return catalog
 
 
+def _translated(message: Message) -> bool:
+    """True when every form of ``message`` (both plural forms, say) has a translation."""
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return all(strings) and "fuzzy" not in message.flags
+
+
 def update_catalogs(template: Catalog) -> dict[str, int]:
     """Merge ``template`` into each language's catalog; returns untranslated counts."""
     missing = {}
@@ -91,7 +97,7 @@ def update_catalogs(template: Catalog) -> dict[str, int]:
                 ignore_obsolete=True,
                 include_lineno=False,
             )
-        missing[lang] = sum(1 for m in catalog if m.id and not m.string)
+        missing[lang] = sum(1 for m in catalog if m.id and not _translated(m))
     return missing
 
 
