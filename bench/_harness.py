@@ -171,8 +171,10 @@ class Server:
         ready_path: str = "/health",
         access_log: bool = False,
         log_file: Path | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
         self.app = app
+        self.extra_args = list(extra_args)
         self.env = env
         self.port = free_port()
         self.ready_path = ready_path
@@ -207,6 +209,7 @@ class Server:
         ]
         if not self.access_log:
             cmd.append("--no-access-log")
+        cmd += self.extra_args
         log = open(self.log_file, "wb") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         env = {**self.env, "PORTAL_BASE_URL": self.env.get("PORTAL_BASE_URL", self.base_url)}
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
