@@ -5,9 +5,9 @@ A word is lowercased and stripped of foreign accents (é → e, ü → u) while 
 gated step conflates forms the Snowball rules leave apart (sv "returnera" → "retur" when "retur"
 is a word of the corpus, "paketet" → "paket", en "payment" → "pay"). Compounding languages also
 index the parts of a compound ("leveranstid" → leverans + tid), learnt from the corpus vocabulary
-(see ``compounds``). Stop words are not indexed, but they keep their place: a phrase such as
-"pengarna tillbaka" in "pengarna kommer tillbaka" is found with the gap it has; a query of stop
-words only searches them as marked, unstemmed terms in the title.
+(see ``compounds``). Stop words are not indexed in the text, but they keep their place: a quoted
+phrase skips them with the gap they leave. Titles, which are short, keep them as marked,
+unstemmed terms, so a query of stop words only still finds a title ("The Who").
 
 Analysis runs once per distinct word: every result is cached, which is what makes indexing and
 highlighting cheap (Zipf: a corpus of millions of tokens has tens of thousands of words).
@@ -248,7 +248,12 @@ class Analyzer:
         return fold(token) in self.stopwords
 
     def analyse(
-        self, text: str, positions: dict[str, list[int]] | None = None, start: int = 0
+        self,
+        text: str,
+        positions: dict[str, list[int]] | None = None,
+        start: int = 0,
+        *,
+        keep_stop: bool = False,
     ) -> tuple[dict[str, list[int]], int]:
         """Term → positions for a document field, and the next free position.
 
@@ -263,7 +268,7 @@ class Analyzer:
             at.setdefault(token, []).append(i)
         terms_of = self.terms
         separator = _SEPARATOR.search
-        stop = self.stopwords
+        stop = () if keep_stop else self.stopwords
         for token, poses in at.items():
             if token in stop:
                 continue  # positions still advance: phrases across a stop word keep their gap

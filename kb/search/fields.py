@@ -102,7 +102,7 @@ def make_schema() -> Schema:
 
 def document_fields(doc: SearchDocument, analyzer: Analyzer) -> dict[str, object]:
     """The index fields of one document: analysed title, analysed full text, stored values."""
-    title, _ = analyzer.analyse(doc.title)
+    title, _ = analyzer.analyse(doc.title, keep_stop=True)
     text, pos = analyzer.analyse(doc.body)
     extra: dict[str, float] = {}
     sections = [(doc.title, TITLE_WEIGHT), (doc.summary, META_WEIGHT)]

@@ -169,11 +169,12 @@ class Planner:
     def plan(self, q: str) -> Plan:
         plan = Plan([])
         for phrase in _QUOTED.findall(q):
-            stems = [self.a.forms(fold(w))[0] for w in words(phrase)]
-            if stems:
-                plan.concepts.append(
-                    Concept(phrase_query(self.lang, stems, slop=1), set(stems), phrase)
-                )
+            tokens = list(words(phrase))
+            stems = [self.a.forms(fold(w))[0] for w in tokens if not self.a.is_stop(w)]
+            if stems:  # stop words are not indexed: the phrase allows for the gaps they leave
+                slop = 1 + len(tokens) - len(stems)
+                query = phrase_query(self.lang, stems, slop=slop)
+                plan.concepts.append(Concept(query, set(stems), phrase))
         tokens = []
         for token in words(_QUOTED.sub(" ", q)):
             tokens.extend(p for p in re.split(r"[-'’]", token) if p)

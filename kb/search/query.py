@@ -17,7 +17,7 @@ from collections.abc import Callable
 from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
-from kb.search.analysis import LANGUAGES, Analyzer, fold, words
+from kb.search.analysis import LANGUAGES, STOP_MARK, Analyzer, fold, words
 from kb.search.index import Generation, SearchIndex
 from kb.search.plan import Plan, Planner, term_query
 from kb.search.snippets import WordIndex, highlight, snippet
@@ -85,8 +85,8 @@ def doc_set(searcher: Searcher, query: Query) -> frozenset[int]:
     """The documents a query matches, from posting lists and set algebra (phrases are taken as
     all their words): counting a large result this way is far cheaper than iterating it."""
     if isinstance(query, Term):
-        if query.fieldname.startswith("title_"):
-            return frozenset()  # the title is part of the full text
+        if query.fieldname.startswith("title_") and not query.text.startswith(STOP_MARK):
+            return frozenset()  # the title is part of the full text (stop words aside)
         return _postings(searcher, query.fieldname, query.text)
     if isinstance(query, Phrase):
         sets = [_postings(searcher, query.fieldname, w) for w in query.words]

@@ -192,3 +192,19 @@ def test_norwegian_typed_without_nordic_letters(tmp_path: Path) -> None:
     results = search(index, "nb", "kjoep")
     assert [hit.key for hit in results.hits] == ["kjop"]
     assert results.did_you_mean == "kjøp"
+
+
+def test_quoted_phrase_and_stop_word_queries(tmp_path: Path) -> None:
+    index = build(
+        tmp_path,
+        [
+            doc("who:en", "en", "The Who", "A band."),
+            doc("log-in:en", "en", "Log in to the shop", "Use your email to log in to the shop."),
+            doc(
+                "shop-log:en", "en", "Shop log", "The shop keeps a log; in the morning it is read."
+            ),
+        ],
+    )
+    assert [h.key for h in search(index, "en", "the who").hits][:1] == ["who"]
+    assert [h.key for h in search(index, "en", '"log in to the shop"').hits] == ["log-in"]
+    assert {h.key for h in search(index, "en", "log shop").hits} == {"log-in", "shop-log"}
