@@ -201,7 +201,7 @@ def test_quoted_phrase_and_stop_word_queries(tmp_path: Path) -> None:
             doc("who:en", "en", "The Who", "A band."),
             doc("log-in:en", "en", "Log in to the shop", "Use your email to log in to the shop."),
             doc(
-                "shop-log:en", "en", "Shop log", "The shop keeps a log; in the morning it is read."
+                "shop-log:en", "en", "Shop log", "The shop keeps a log; it is read daily."
             ),
         ],
     )
