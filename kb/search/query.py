@@ -119,11 +119,13 @@ def _ranked(
     if complete:
         for hit in searcher.search(And(queries), limit=need, filter=filt):
             candidates[hit.docnum] = hit.score
-    if len(matching) > len(complete):
+    n = len(queries)
+    # With two concepts a one-word match scores a quarter: it seldom beats a page of complete
+    # matches, so the (costly) union is only searched when it could change the page.
+    if len(matching) > len(complete) and (len(candidates) < need or n > 2):
         wider = max(CANDIDATES, 3 * need)
         for hit in searcher.search(Or(queries), limit=wider, filter=filt):
             candidates.setdefault(hit.docnum, hit.score)
-    n = len(queries)
     ranked = [
         (docnum, score * (sum(docnum in s for s in sets) / n) ** COORDINATION)
         for docnum, score in candidates.items()
