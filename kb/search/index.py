@@ -164,7 +164,7 @@ class SearchIndex:
         if not upserts and not deletes:
             return
         with self._write_lock:
-            self._refresh_current()
+            self._refresh_current(force=True)  # never write into a generation swapped out
             self._write(self.generation, upserts, deletes)
             self.generation.version += 1
             self.generation.extras = {}
@@ -209,10 +209,10 @@ class SearchIndex:
 
     # Reading ----------------------------------------------------------------------------------
 
-    def _refresh_current(self) -> None:
+    def _refresh_current(self, force: bool = False) -> None:
         """Follow a generation swapped in by another process (``portal kb reindex``)."""
         now = time.monotonic()
-        if now - self._checked < 1.0:
+        if now - self._checked < 1.0 and not force:
             return
         self._checked = now
         name = self._current_name()

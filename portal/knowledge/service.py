@@ -93,6 +93,7 @@ class SearchService:
         self._queue: queue.Queue[tuple[str, list[object]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._busy = threading.Event()
+        self._generation: str | None = None  # the index generation the thread last saw
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class SearchService:
         add_synonym_listener(sessions, self._synonyms_changed)
         self._thread = threading.Thread(target=self._run, name="kb-indexer", daemon=True)
         self._thread.start()
+        self._generation = self.index.generation.name if self.index else None
         self._queue.put(("reconcile", []))
 
     def stop(self) -> None:
@@ -121,7 +123,7 @@ class SearchService:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
-        self._flush_views()
+        self.flush_views()
         if self.index is not None:
             self.index.close()
             self.index = None
@@ -131,6 +133,7 @@ class SearchService:
         the new one is swapped in. Returns the number of documents."""
         index = self.open()
         count = index.rebuild(self._documents())
+        self._generation = index.generation.name
         self._load_synonyms()
         self._invalidate()
         return count
@@ -161,7 +164,8 @@ class SearchService:
             finally:
                 self._busy.clear()
             if time.monotonic() >= next_flush:
-                self._flush_views()
+                self.flush_views()
+                self._follow_swaps()
                 next_flush = time.monotonic() + VIEW_FLUSH_SECONDS
 
     def _handle(self, item: tuple[str, list[object]]) -> None:
@@ -203,6 +207,18 @@ class SearchService:
             return
         self._invalidate()
 
+    def _follow_swaps(self) -> None:
+        """After another process swapped in a new index (``portal kb reindex``, ``portal demo``),
+        index what changed here while it was being built: that went into the old one."""
+        if self.index is None:
+            return
+        self.index.searcher()  # follows the swap
+        name = self.index.generation.name
+        if self._generation not in (None, name):
+            self._reconcile()
+            self._invalidate()
+        self._generation = name
+
     def _reconcile(self) -> None:
         """Index what changed while this process was not listening (an import from the command
         line, a crash between commit and index update)."""
@@ -226,7 +242,7 @@ class SearchService:
             log.info("search index: %d outdated and %d removed articles", len(stale), len(gone))
             self._apply(sorted(stale + gone))
 
-    def _flush_views(self) -> None:
+    def flush_views(self) -> None:
         counts = self.views.take()
         if not counts:
             return
