@@ -17,7 +17,14 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
-from portal.knowledge.pages import MAX_PAGE, PER_PAGE, SearchPage, describe, search_page
+from portal.knowledge.pages import (
+    MAX_PAGE,
+    PER_PAGE,
+    SearchPage,
+    describe,
+    search_page,
+    search_url,
+)
 from portal.knowledge.site import KnowledgeSite
 from portal.knowledge.visitors import VISITOR_COOKIE, reader_key
 from portal.services import Services
@@ -159,8 +166,13 @@ async def show_search(
     )
     context = {"lang": lang, "page": page, "alternates": page.alternates}
     if is_htmx(request):
+        # The address bar shows the tidy URL of these results (no empty parameters).
+        url = search_url(lang, page.q, page.category, page.results.page if page.results else 1)
         return BlockTemplate(
-            "kb/search.html", "results", context={**context, "htmx": True}, headers=HTMX_VARY
+            "kb/search.html",
+            "results",
+            context={**context, "htmx": True},
+            headers={**HTMX_VARY, "hx-push-url": url},
         )
     return Template("kb/search.html", context=context, headers=HTMX_VARY)
 

@@ -85,6 +85,7 @@ def test_with_htmx_only_the_results_block_comes_back(demo_client: TestClient) ->
     assert fragment.find("html") is None
     assert fragment.find("header") is None
     assert "when-will-i-get-my-refund" in slugs(result_links(response.text))
+    assert response.headers["hx-push-url"] == "/en/search?q=refund"
     status = fragment.by_id("search-status")
     assert status.get("hx-swap-oob") == "innerHTML"
     assert "refund" in status.text
