@@ -137,3 +137,9 @@ def smtp_server() -> Iterator[SMTPServer]:
     server.start()
     yield server
     server.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which would break tests that start their own loop."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
