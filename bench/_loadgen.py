@@ -122,6 +122,7 @@ def _client_addresses() -> Iterator[str]:
 
 
 _ADDRESSES = _client_addresses()
+IDLE_REUSE_SECONDS = 3.0
 
 
 class _Connection:
@@ -136,11 +137,15 @@ class _Connection:
         self.host, self.port = host, port
         self.requests_per_client = requests_per_client
         self.used = 0
+        self.last_used = time.monotonic()
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def exchange(self, request: bytes) -> tuple[int, bytes]:
-        if self.writer is not None and self.used >= self.requests_per_client:
+        # uvicorn closes a keep-alive connection after 5 idle seconds; like a browser, do not
+        # send on one that may be closing under us.
+        stale = time.monotonic() - self.last_used > IDLE_REUSE_SECONDS
+        if self.writer is not None and (self.used >= self.requests_per_client or stale):
             self.close()
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(
@@ -151,6 +156,7 @@ class _Connection:
         self.used += 1
         self.writer.write(request)
         status, head, _ = await read_response(self.reader)
+        self.last_used = time.monotonic()
         if b"\r\nconnection: close" in head:
             self.close()
         return status, head

@@ -117,7 +117,9 @@ def _measure(work: Path, count: int, rate: float) -> Result:
         verdict(p95 <= TARGET_P95 and not missing),
         [
             f"machine: {machine}",
-            f"{count} complaints at {rate:.0f}/s (open loop), answers {dict(stats.statuses)}: "
+            f"{count} complaints at {rate:.0f}/s (open loop), answers {dict(stats.statuses)}"
+            + (f", client errors {dict(stats.errors)}" if stats.errors else "")
+            + ": "
             f"acknowledgement p50 {ms(percentile(latencies, 50))}, p95 {ms(p95)}, "
             f"max {ms(max(latencies))}; {missing} missing after 60 s, {duplicates} duplicates",
             f"the 303 itself: p50 {ms(percentile(http, 50))}, p95 {ms(percentile(http, 95))}",
