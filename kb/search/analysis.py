@@ -264,17 +264,19 @@ class Analyzer:
         positions = {} if positions is None else positions
         tokens = WORD.findall(text.lower())
         at: dict[str, list[int]] = {}
-        for i, token in enumerate(tokens, start):
-            at.setdefault(token, []).append(i)
+        if _SEPARATOR.search(text):  # hyphenated words: each part takes a position of its own
+            tokens, glued = _split_tokens(tokens, start, at)
+        else:
+            glued = {}
+            for i, token in enumerate(tokens, start):
+                at.setdefault(token, []).append(i)
         terms_of = self.terms
-        separator = _SEPARATOR.search
         stop = () if keep_stop else self.stopwords
-        for token, poses in at.items():
-            if token in stop:
-                continue  # positions still advance: phrases across a stop word keep their gap
-            pieces = _parts(token) if separator(token) else ()
-            for word in (token, "".join(pieces), *pieces) if pieces else (token,):
-                for term in terms_of(word):
+        for source in (at, glued):
+            for token, poses in source.items():
+                if token in stop:
+                    continue  # positions still advance: phrases across stop words keep the gap
+                for term in terms_of(token):
                     found = positions.get(term)
                     if found is None:
                         positions[term] = list(poses)
@@ -314,6 +316,23 @@ class Analyzer:
     @property
     def analysed_count(self) -> int:
         return len(self._terms)
+
+
+def _split_tokens(
+    tokens: list[str], start: int, at: dict[str, list[int]]
+) -> tuple[list[str], dict[str, list[int]]]:
+    """Expand hyphenated tokens into their parts (consecutive positions, filled into ``at``);
+    the parts written together ("e-post" → "epost") go at the first part's position."""
+    expanded: list[str] = []
+    glued: dict[str, list[int]] = {}
+    for token in tokens:
+        pieces = _parts(token) if _SEPARATOR.search(token) else (token,)
+        if len(pieces) > 1:
+            glued.setdefault("".join(pieces), []).append(start + len(expanded))
+        for piece in pieces:
+            at.setdefault(piece, []).append(start + len(expanded))
+            expanded.append(piece)
+    return expanded, glued
 
 
 def _parts(token: str) -> list[str]:

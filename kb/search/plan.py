@@ -58,6 +58,11 @@ class Plan:
         return set().union(*(c.terms for c in self.concepts)) if self.concepts else set()
 
 
+def _tokens(text: str) -> list[str]:
+    """Lowercased query words, hyphenated ones in their parts ("cooling-off" → cooling, off)."""
+    return [part for token in words(text) for part in re.split(r"[-'’]", token) if part]
+
+
 def _fields(lang: str) -> tuple[str, str]:
     return f"title_{lang}", f"text_{lang}"
 
@@ -97,7 +102,8 @@ class Planner:
     # Synonyms ---------------------------------------------------------------------------------
 
     def _stems(self, text: str) -> tuple[str, ...]:
-        return tuple(self.a.forms(fold(w))[0] for w in words(text))
+        """A synonym member as the query sees it: stems of its words, stop words left out."""
+        return tuple(self.a.forms(fold(w))[0] for w in _tokens(text) if not self.a.is_stop(w))
 
     def _compile(self, groups: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]]]:
         compiled = []
@@ -175,9 +181,7 @@ class Planner:
                 slop = 1 + len(tokens) - len(stems)
                 query = phrase_query(self.lang, stems, slop=slop)
                 plan.concepts.append(Concept(query, set(stems), phrase))
-        tokens = []
-        for token in words(_QUOTED.sub(" ", q)):
-            tokens.extend(p for p in re.split(r"[-'’]", token) if p)
+        tokens = _tokens(_QUOTED.sub(" ", q))
         content = [t for t in tokens if not self.a.is_stop(t)]
         if not content and not plan.concepts:
             content = tokens  # a query of stop words only still searches them

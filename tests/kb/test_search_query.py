@@ -200,11 +200,15 @@ def test_quoted_phrase_and_stop_word_queries(tmp_path: Path) -> None:
         [
             doc("who:en", "en", "The Who", "A band."),
             doc("log-in:en", "en", "Log in to the shop", "Use your email to log in to the shop."),
-            doc(
-                "shop-log:en", "en", "Shop log", "The shop keeps a log; it is read daily."
-            ),
+            doc("shop-log:en", "en", "Shop log", "The shop keeps a log; it is read daily."),
         ],
     )
     assert [h.key for h in search(index, "en", "the who").hits][:1] == ["who"]
     assert [h.key for h in search(index, "en", '"log in to the shop"').hits] == ["log-in"]
     assert {h.key for h in search(index, "en", "log shop").hits} == {"log-in", "shop-log"}
+
+
+def test_synonym_with_a_stop_word_inside(tmp_path: Path) -> None:
+    index = build(tmp_path, [doc("cool:en", "en", "Cooling-off period", "You have 14 days.")])
+    index.set_synonyms({"en": [["right of withdrawal", "cooling-off period"]]})
+    assert [h.key for h in search(index, "en", "right of withdrawal").hits] == ["cool"]
