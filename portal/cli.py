@@ -40,7 +40,26 @@ def serve(host: str, port: int) -> None:
     settings = _settings()
     if not settings.is_prod:
         upgrade(settings.effective_database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+    from portal.services import Services
+
+    services = Services.build(settings)
+    app = create_app(settings, services)
+    _print_addresses(services, host, port)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _print_addresses(services: Services, host: str, port: int) -> None:
+    """Where to go once the server is up; in dev, also how to sign in to the back office."""
+    from portal.demo.load import demo_sign_ins
+
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    lines = [f"Svar portal:   {base}/", f"Back office:   {base}/staff/"]
+    if services.settings.uses_dev_mail_sink and not services.settings.is_prod:
+        lines.append(f"Mail sink:     {base}/dev/mail")
+    if not services.settings.is_prod:
+        for role, email, password in demo_sign_ins(services):
+            lines.append(f"Demo {role + ':':8} {email} / {password}")
+    click.echo("\n".join(["", *lines, ""]))
 
 
 @main.command()

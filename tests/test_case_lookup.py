@@ -113,3 +113,10 @@ def test_track_requests_are_rate_limited(settings) -> None:
         assert page.find("h1").text == gettext("nb", "Too many attempts")
         # The complaint form has its own, separate limit.
         assert send(client, "nb").status_code == 303
+
+
+def test_fresh_link_is_written_in_the_language_of_the_case(client, services) -> None:
+    reference = reference_from(send(client, email="ola@example.com", lang="nb"))
+    _track(client, "en", reference=reference, email="ola@example.com")
+    [row] = _links_queued(services)
+    assert row.lang == "nb"

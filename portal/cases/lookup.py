@@ -78,7 +78,7 @@ def request_case_link(session: Session, data: TrackInput, settings: Settings) ->
         session,
         kind="case_link",
         recipient=case.email,
-        lang=data.lang,
+        lang=case.lang,  # emails about a case are in the case's language
         case_id=case.id,
         payload={"access_id": access.id},
         settings=settings,

@@ -17,6 +17,7 @@ from kb.porting import ImportReport, import_folder
 from kb.synonyms import get_synonyms, set_synonyms
 from portal.knowledge.service import index_exists, open_index, rebuild_index
 from portal.services import Services
+from portal.staff.accounts import authenticate, ensure_user
 
 CONTENT = Path(__file__).parent / "content"
 SYNONYMS_FILE = CONTENT / "synonyms.yaml"
@@ -61,9 +62,35 @@ def load_synonyms(services: Services, path: Path = SYNONYMS_FILE) -> list[str]:
     return changed
 
 
+# Sign-in details for the demo back office; ``make run`` prints them. Never created in prod.
+DEMO_STAFF = (
+    ("admin@example.com", "svar-demo-admin", ("admin",), "Alva Admin"),
+    ("editor@example.com", "svar-demo-editor", ("editor",), "Erik Editor"),
+    ("agent@example.com", "svar-demo-agent", ("agent",), "Aino Agent"),
+)
+
+
 def load_demo_staff(services: Services) -> list[str]:
-    """Demo staff accounts (editor, agent, admin): not defined yet. Return report lines."""
-    return []
+    """The demo staff accounts (admin, editor, agent); existing accounts are left as they are."""
+    if services.settings.is_prod:
+        return ["Staff: demo accounts are not created in production."]
+    created = []
+    with services.write() as session:
+        for email, password, roles, name in DEMO_STAFF:
+            _user, is_new = ensure_user(session, email, password, roles, display_name=name)
+            if is_new:
+                created.append(email)
+    return [f"Staff: created {', '.join(created)}."] if created else []
+
+
+def demo_sign_ins(services: Services) -> list[tuple[str, str, str]]:
+    """(role, email, password) of the demo accounts that exist and still use the demo password."""
+    found = []
+    with services.read() as session:
+        for email, password, roles, _name in DEMO_STAFF:
+            if authenticate(session, email, password) is not None:
+                found.append((", ".join(roles), email, password))
+    return found
 
 
 def load_demo(services: Services, content: Path = CONTENT) -> DemoReport:
