@@ -31,6 +31,22 @@ class Case(Base):
     promised_at: Mapped[datetime] = mapped_column()
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The agents' side (see ``cases.updates``): who works the case, how urgent it is, and whether
+    # the customer wrote something no agent has answered yet.
+    priority: Mapped[str] = mapped_column(String(16), default="normal", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), default=None, index=True
+    )
+    needs_attention: Mapped[bool] = mapped_column(default=False, index=True)
+    # The customer's answer to "Is your problem solved?" after the latest resolution.
+    feedback_at: Mapped[datetime | None] = mapped_column(default=None)
+    satisfaction: Mapped[int | None] = mapped_column(default=None)
+    satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
+    reopened_count: Mapped[int] = mapped_column(default=0)
+    # A follow-up case opened when the customer said "not solved" too long after the resolution.
+    parent_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), default=None, index=True
+    )
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
