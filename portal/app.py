@@ -115,15 +115,18 @@ def _stores(settings: Settings) -> dict[str, Store]:
 
 @asynccontextmanager
 async def _background_work(services: Services) -> AsyncIterator[None]:
-    """Start the in-process outbox worker unless a separate ``portal worker`` does the sending."""
+    """Start the in-process outbox worker and housekeeping unless ``portal worker`` does them."""
     if not services.settings.outbox_in_process:
         yield
         return
+    from portal.housekeeping import Housekeeping
     from portal.mail.worker import OutboxWorker
 
-    worker = OutboxWorker(services)
+    worker, housekeeping = OutboxWorker(services), Housekeeping(services)
     await worker.start()
+    await housekeeping.start()
     try:
         yield
     finally:
+        await housekeeping.stop()
         await worker.stop()

@@ -197,15 +197,20 @@ class OutboxWorker:
 
 async def run_worker(services: Services) -> None:
     """``portal worker``: deliver until SIGINT or SIGTERM, then finish the batch in hand."""
+    from portal.housekeeping import Housekeeping
+
     worker = OutboxWorker(services)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopped.set)
+    housekeeping = Housekeeping(services)
     await worker.start()
+    await housekeeping.start()
     log.info("outbox worker started (%s)", type(worker.transport).__name__)
     try:
         await stopped.wait()
     finally:
+        await housekeeping.stop()
         await worker.stop()
         log.info("outbox worker stopped")
