@@ -22,6 +22,8 @@ from portal.i18n.extract import extract
 TRANSLATED = ["sv", "nb"]
 # %(name)s, %(num)d, %(size).1f ...: the name and the conversion must survive translation.
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrs])")
+# {name} and {reference} in reply templates are filled in by the portal, never by gettext.
+BRACED = re.compile(r"\{\w+\}")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
@@ -42,7 +44,7 @@ def _label(message: Message) -> str:
 
 
 def _placeholders(text: str) -> set[tuple[str, str]]:
-    return set(PLACEHOLDER.findall(text))
+    return set(PLACEHOLDER.findall(text)) | {(name, "{}") for name in BRACED.findall(text)}
 
 
 def _forms(message: Message) -> list[tuple[str, str]]:
@@ -97,7 +99,7 @@ def test_translations_keep_every_placeholder_and_tag(lang: str) -> None:
             elif sorted(TAG.findall(text)) != sorted(TAG.findall(english)):
                 broken.append(f"markup changed: {english!r} -> {text!r}")
             elif PLACEHOLDER.search(english) or source.python_format:
-                values = {name: 1 for name, _kind in _placeholders(english)}
+                values = {name: 1 for name, _kind in PLACEHOLDER.findall(english)}
                 try:
                     text % values
                 except (KeyError, ValueError, TypeError) as error:
