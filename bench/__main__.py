@@ -19,6 +19,7 @@ REGISTRY = [
     "bench.form_page",
     "bench.search_quality",
     "bench.search_speed",
+    "bench.article_page",
 ]
 
 

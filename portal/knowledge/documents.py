@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.markdown import render
-from kb.models import PUBLISHED, Translation
+from kb.models import PUBLISHED, SynonymGroup, Translation
 from kb.reading import get_translations
 from kb.search import SearchDocument
 
@@ -75,3 +75,24 @@ def published_versions(session: Session) -> dict[str, object]:
         select(Translation.id, Translation.updated_at).where(Translation.status == PUBLISHED)
     )
     return {str(tid): updated for tid, updated in rows}
+
+
+def change_stamp(session: Session) -> tuple[object, ...]:
+    """Changes whenever any translation is saved, published, unpublished or deleted."""
+    row = session.execute(
+        select(
+            func.max(Translation.updated_at), func.count(Translation.id), func.max(Translation.id)
+        )
+    ).one()
+    return tuple(row)
+
+
+def synonym_stamp(session: Session) -> tuple[object, ...]:
+    row = session.execute(
+        select(
+            func.max(SynonymGroup.updated_at),
+            func.count(SynonymGroup.id),
+            func.max(SynonymGroup.id),
+        )
+    ).one()
+    return tuple(row)

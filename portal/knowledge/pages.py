@@ -307,10 +307,7 @@ class ArticlePage:
     other_languages: list[Alternate]
     alternates: Mapping[str, str]  # language switcher: the translated article, else home
     related: list[ArticleLink]
-
-    @property
-    def url(self) -> str:
-        return article_url(self.lang, self.slug)
+    url: str
 
 
 def load_article(
@@ -353,4 +350,5 @@ def article_page(translation: Translation, search: SearchService) -> ArticlePage
         other_languages=others,
         alternates=alternates,
         related=[ArticleLink(h.title, article_url(lang, h.slug)) for h in related],
+        url=article_url(lang, translation.slug),
     )

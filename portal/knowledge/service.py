@@ -5,8 +5,10 @@ broken: a stale write lock is cleared, and a missing, damaged or outdated index 
 the database (``kb.search.index`` does both). After every commit that changes an article the
 content side's change hook (``kb.changes``) hands over the translation ids; this service queues
 them and one background thread re-reads those translations and updates the index, so a request
-never waits for indexing and the change is searchable well within a second. The same thread adds
-counted page views to the database in batches.
+never waits for indexing and the change is searchable well within a second. Every few seconds
+the same thread adds counted page views to the database and compares two change stamps of the
+database with what it saw last, so edits made elsewhere (another instance, the command line)
+reach this index too.
 """
 
 from __future__ import annotations
@@ -28,12 +30,18 @@ from kb.search.analysis import fold, words
 from kb.search.index import CURRENT, SearchIndex
 from kb.search.query import search, suggest
 from kb.synonyms import all_synonyms
-from portal.knowledge.documents import changes_for, published_documents, published_versions
+from portal.knowledge.documents import (
+    change_stamp,
+    changes_for,
+    published_documents,
+    published_versions,
+    synonym_stamp,
+)
 from portal.services import Services
 
 log = logging.getLogger(__name__)
 
-VIEW_FLUSH_SECONDS = 5.0
+CHECK_SECONDS = 2.0  # views are stored, and the database checked for changes, this often
 RETRIES = 3
 QUERY_WORDS = 10  # the most telling words of a long text (a complaint) that a lookup uses
 # Complaint form categories → knowledge-base categories whose articles usually answer them.
@@ -93,7 +101,12 @@ class SearchService:
         self._queue: queue.Queue[tuple[str, list[object]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._busy = threading.Event()
-        self._generation: str | None = None  # the index generation the thread last saw
+        # What the background thread knows: the generation it last saw, what that generation
+        # holds (translation id → last change), and the database's change stamps.
+        self._generation: str | None = None
+        self._indexed: dict[str, object] | None = None
+        self._stamp: object = None
+        self._synonym_stamp: object = None
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -113,7 +126,7 @@ class SearchService:
         self._thread = threading.Thread(target=self._run, name="kb-indexer", daemon=True)
         self._thread.start()
         self._generation = self.index.generation.name if self.index else None
-        self._queue.put(("reconcile", []))
+        self._queue.put(("check", []))
 
     def stop(self) -> None:
         sessions = self.services.sessions
@@ -133,7 +146,6 @@ class SearchService:
         the new one is swapped in. Returns the number of documents."""
         index = self.open()
         count = index.rebuild(self._documents())
-        self._generation = index.generation.name
         self._load_synonyms()
         self._invalidate()
         return count
@@ -149,7 +161,7 @@ class SearchService:
         self._queue.put(("synonyms", list(langs)))
 
     def _run(self) -> None:
-        next_flush = time.monotonic() + VIEW_FLUSH_SECONDS
+        next_flush = time.monotonic() + CHECK_SECONDS
         while True:
             timeout = max(0.0, next_flush - time.monotonic())
             try:
@@ -165,8 +177,8 @@ class SearchService:
                 self._busy.clear()
             if time.monotonic() >= next_flush:
                 self.flush_views()
-                self._follow_swaps()
-                next_flush = time.monotonic() + VIEW_FLUSH_SECONDS
+                self._check()
+                next_flush = time.monotonic() + CHECK_SECONDS
 
     def _handle(self, item: tuple[str, list[object]]) -> None:
         kind, values = item
@@ -187,8 +199,8 @@ class SearchService:
             self._apply(sorted(ids))  # type: ignore[arg-type]
         elif kind == "synonyms":
             self._load_synonyms()
-        elif kind == "reconcile":
-            self._reconcile()
+        elif kind == "check":
+            self._check()
 
     def _apply(self, ids: list[int], attempt: int = 1) -> None:
         try:
@@ -205,37 +217,61 @@ class SearchService:
             time.sleep(0.2 * attempt)
             self._apply(ids, attempt + 1)
             return
+        if self._indexed is not None:
+            for doc in upserts:
+                self._indexed[doc.id] = doc.updated_at
+            for doc_id in deletes:
+                self._indexed.pop(doc_id, None)
         self._invalidate()
 
-    def _follow_swaps(self) -> None:
-        """After another process swapped in a new index (``portal kb reindex``, ``portal demo``),
-        index what changed here while it was being built: that went into the old one."""
-        if self.index is None:
+    def _check(self) -> None:
+        """The periodic look at the database (cheap: two aggregate queries) and the index.
+
+        Catches what no listener in this process heard: edits made by another instance or the
+        command line, and a new index generation swapped in by another process (whatever
+        changed while it was being built went into the old one)."""
+        index = self.index
+        if index is None:
             return
-        self.index.searcher()  # follows the swap
-        name = self.index.generation.name
-        if self._generation not in (None, name):
-            self._reconcile()
+        try:
+            index.searcher()  # follows a generation swapped in by another process
+            if index.generation.name != self._generation:
+                self._generation = index.generation.name
+                self._indexed = None  # what the new generation holds is read again
+                self._stamp = None
+            with self.services.read() as session:
+                stamp = change_stamp(session)
+                synonyms = synonym_stamp(session)
+        except Exception:
+            log.warning("could not check the search index against the database", exc_info=True)
+            return
+        if synonyms != self._synonym_stamp:
+            self._synonym_stamp = synonyms
+            self._load_synonyms()
             self._invalidate()
-        self._generation = name
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._reconcile()
 
     def _reconcile(self) -> None:
-        """Index what changed while this process was not listening (an import from the command
-        line, a crash between commit and index update)."""
+        """Index every published translation whose last change the index does not have, and
+        remove what is no longer published."""
         index = self.index
         if index is None:
             return
         try:
             with self.services.read() as session:
                 wanted = published_versions(session)
-            _, searcher = index.searcher()
-            indexed = {
-                fields["id"]: fields["doc"].get("updated_at")
-                for fields in searcher.all_stored_fields()
-            }
+            if self._indexed is None:
+                _, searcher = index.searcher()
+                self._indexed = {
+                    fields["id"]: fields["doc"].get("updated_at")
+                    for fields in searcher.all_stored_fields()
+                }
         except Exception:
             log.exception("could not compare the search index with the database")
             return
+        indexed = self._indexed
         stale = [int(i) for i, updated in wanted.items() if indexed.get(i) != updated]
         gone = [int(i) for i in indexed if i not in wanted]
         if stale or gone:

@@ -159,3 +159,18 @@ def test_portal_kb_reindex_rebuilds_while_the_server_keeps_searching(
     assert _found(app_client, "citric") == ["kettle-descaling"]
     _add(services, "fridge-ice", "Fridge makes no ice", "Check the water filter.")
     eventually(lambda: _found(app_client, "filter") == ["fridge-ice"], what="after a reindex")
+
+
+def test_edits_made_by_another_instance_reach_this_index(
+    app_client: TestClient, settings: Settings
+) -> None:
+    other = Services.build(settings)  # another server on the same database: no shared listeners
+    try:
+        _add(other, "fridge-ice", "Fridge makes no ice", "Check the water filter.")
+        with other.write() as session:
+            set_synonyms(session, "en", [["descaling", "limescale"]])
+    finally:
+        other.close()
+
+    eventually(lambda: _found(app_client, "filter") == ["fridge-ice"], what="added elsewhere")
+    eventually(lambda: _found(app_client, "limescale") == ["kettle-descaling"], what="synonyms")
