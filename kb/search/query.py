@@ -3,9 +3,8 @@
 Ranking is BM25F over the title (boosted) and the full text, times a coordination factor: the
 share of the query's concepts an article matches, squared. An article that matches every word
 outranks one that matches some unless the latter is far more relevant on what it does match —
-and partial matches still answer. Whoosh finds the candidates with its block-max pruning (the
-best complete matches by intersection, the best partial ones by union); the counts come from
-cached posting sets, so the long tail of weak partial matches is counted but never scored.
+and partial matches still answer. Scores come from ``scoring`` (posting lists read in bulk and
+cached per searcher); only the page's hits are loaded and highlighted.
 """
 
 from __future__ import annotations
@@ -14,12 +13,13 @@ import bisect
 import logging
 from collections.abc import Callable
 
-from whoosh.query import And, Or, Phrase, Query, Term
+from whoosh.query import Or, Query
 from whoosh.searching import Searcher
 
-from kb.search.analysis import LANGUAGES, STOP_MARK, Analyzer, fold, words
+from kb.search.analysis import LANGUAGES, Analyzer, fold, words
 from kb.search.index import Generation, SearchIndex
 from kb.search.plan import Plan, Planner, term_query
+from kb.search.scoring import evaluate, rank, term_scores
 from kb.search.snippets import WordIndex, highlight, snippet
 from kb.search.spelling import Speller
 from kb.search.types import Hit, SearchResults, Suggestion
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 MAX_QUERY = 200
 MAX_PER_PAGE = 50
 COORDINATION = 2.0  # score × (concepts matched / concepts) ** COORDINATION
-CANDIDATES = 30  # best partial matches (by BM25F alone) that coordination re-ranks
 FEW_RESULTS = 3  # fewer results than this: look for a better spelling of rare words
 RARE = 2  # … that occur at most this often
 PREFIX_WORDS = 12  # completions of the last, unfinished word that a suggestion searches
@@ -62,76 +61,15 @@ def _empty(q: str, lang: str, page: int, per_page: int, category: str | None) ->
     return SearchResults(q, lang, [], 0, page, per_page, category=category)
 
 
-def _postings(searcher: Searcher, field: str, text: str) -> frozenset[int]:
-    """The live documents of one term, remembered for as long as the searcher lives."""
-    cache: dict[tuple[str, str], frozenset[int]] = searcher.__dict__.setdefault("_docsets", {})
-    key = (field, text)
-    docs = cache.get(key)
-    if docs is None:
-        reader = searcher.reader()
-        if (field, text) in reader:
-            docs = frozenset(reader.postings(field, text).all_ids())
-            if reader.has_deletions():
-                docs = frozenset(d for d in docs if not reader.is_deleted(d))
-        else:
-            docs = frozenset()
-        if len(cache) > 2000:
-            cache.clear()
-        cache[key] = docs
-    return docs
-
-
-def doc_set(searcher: Searcher, query: Query) -> frozenset[int]:
-    """The documents a query matches, from posting lists and set algebra (phrases are taken as
-    all their words): counting a large result this way is far cheaper than iterating it."""
-    if isinstance(query, Term):
-        if query.fieldname.startswith("title_") and not query.text.startswith(STOP_MARK):
-            return frozenset()  # the title is part of the full text (stop words aside)
-        return _postings(searcher, query.fieldname, query.text)
-    if isinstance(query, Phrase):
-        sets = [_postings(searcher, query.fieldname, w) for w in query.words]
-        return frozenset.intersection(*sets) if sets else frozenset()
-    subs = [doc_set(searcher, q) for q in query.subqueries]  # type: ignore[attr-defined]
-    if not subs:
-        return frozenset()
-    if isinstance(query, And):
-        return frozenset.intersection(*subs)
-    return frozenset().union(*subs)
-
-
 def _ranked(
     searcher: Searcher, plan: Plan, need: int, category: str | None
 ) -> tuple[list[tuple[int, float]], int]:
-    """The best ``need`` (docnum, score) pairs, complete matches first, and the total."""
-    queries = [c.query for c in plan.concepts]
-    sets = [doc_set(searcher, q) for q in queries]
-    matching = frozenset().union(*sets)
-    complete = frozenset.intersection(*sets)
-    filt: set[int] | None = None
+    """The best ``need`` (docnum, score) pairs and the number of matching documents."""
+    concepts = [evaluate(searcher, c.query) for c in plan.concepts]
+    allowed = None
     if category:
-        in_category = _postings(searcher, "category", category)
-        matching, complete = matching & in_category, complete & in_category
-        filt = set(in_category)  # Whoosh takes a set of docnums as a filter
-    if len(queries) == 1:
-        results = searcher.search(queries[0], limit=need, filter=filt)
-        return [(hit.docnum, hit.score) for hit in results], len(matching)
-    candidates: dict[int, float] = {}
-    if complete:
-        for hit in searcher.search(And(queries), limit=need, filter=filt):
-            candidates[hit.docnum] = hit.score
-    n = len(queries)
-    # With two concepts a one-word match scores a quarter: it seldom beats a page of complete
-    # matches, so the (costly) union is only searched when it could change the page.
-    if len(matching) > len(complete) and (len(candidates) < need or n > 2):
-        wider = max(CANDIDATES, 3 * need)
-        for hit in searcher.search(Or(queries), limit=wider, filter=filt):
-            candidates.setdefault(hit.docnum, hit.score)
-    ranked = [
-        (docnum, score * (sum(docnum in s for s in sets) / n) ** COORDINATION)
-        for docnum, score in candidates.items()
-    ]
-    ranked.sort(key=lambda item: -item[1])
-    return ranked[:need], len(matching)
+        allowed = set(term_scores(searcher, "category", category))
+    return rank(concepts, need, COORDINATION, allowed)
 
 
 def _did_you_mean(

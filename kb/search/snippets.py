@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from html import escape
 
-from kb.search.analysis import Analyzer
+from kb.search.analysis import WORD, Analyzer
 
 SNIPPET_CHARS = 240
 SCAN_CHARS = 4000
+PREFIX = 5
 
 
 class WordIndex:
@@ -50,14 +51,19 @@ class WordIndex:
 
 @lru_cache(maxsize=256)
 def _pattern(words: frozenset[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
+    """Words starting with one of the matching words' first letters: a short alternation that
+    the regex engine scans fast; each candidate is then checked against the set."""
+    prefixes = sorted({w[:PREFIX] for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*")
 
 
 def _spans(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     if not words:
         return []
-    return [m.span() for m in _pattern(words).finditer(text)]
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare letter whose lowercase is longer: compare per word
+        return [m.span() for m in WORD.finditer(text) if m.group().lower() in words]
+    return [m.span() for m in _pattern(words).finditer(lowered) if m.group() in words]
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -90,8 +96,7 @@ def snippet(text: str, words: frozenset[str], fallback: str = "", size: int = SN
     """
     spans = _spans(text[:SCAN_CHARS], words)
     if not spans and len(text) > SCAN_CHARS and words:
-        first = _pattern(words).search(text, SCAN_CHARS)
-        spans = [first.span()] if first else []
+        spans = _spans(text, words)[:1]
     if not spans:
         return _cut(fallback or text, 0, size)
     best, best_score = 0, -1

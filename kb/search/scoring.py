@@ -1,0 +1,170 @@
+"""Scoring a query plan with posting lists read in bulk, instead of Whoosh's matcher tree.
+
+Whoosh's matchers advance document by document through Python method calls, several per
+posting per query clause; a KB query of a few words with their forms, parts and synonyms has
+dozens of clauses. Here each term's postings are read once per searcher, block by block, into a
+docnum → BM25 dictionary, and the plan's ``Or``/``And`` tree is evaluated on those dictionaries.
+Scores are Whoosh's BM25F (same idf, field lengths and average lengths), so results equal a
+Whoosh search of the same query; phrases are still matched by Whoosh, on their few candidates.
+Field lengths are kept per segment, which an update does not change.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Iterable
+from operator import itemgetter
+
+from whoosh.query import And, Or, Phrase, Query, Term
+from whoosh.scoring import bm25
+from whoosh.searching import Searcher
+
+B, K1 = 0.75, 1.2
+MAX_CACHED_TERMS = 4000
+_lengths: dict[tuple[str, str], list[int]] = {}  # (segment id, field) → length per docnum
+_lengths_lock = threading.Lock()
+
+Scores = dict[int, float]
+
+
+def _segment_lengths(reader, field: str) -> list[int]:  # type: ignore[no-untyped-def]
+    key = (reader.segment().segment_id(), field)
+    found = _lengths.get(key)
+    if found is None:
+        found = [reader.doc_field_length(d, field, 1) for d in range(reader.doc_count_all())]
+        with _lengths_lock:
+            if len(_lengths) > 200:
+                _lengths.clear()
+            _lengths[key] = found
+    return found
+
+
+def _leaves(searcher: Searcher) -> list[tuple[object, int]]:
+    reader = searcher.reader()
+    return list(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else [(reader, 0)]
+
+
+def term_scores(searcher: Searcher, field: str, text: str) -> Scores:
+    """docnum → BM25 score of one term in one field, for live documents; cached per searcher."""
+    cache: dict[tuple[str, str], Scores] = searcher.__dict__.setdefault("_term_scores", {})
+    key = (field, text)
+    scores = cache.get(key)
+    if scores is not None:
+        return scores
+    scores = {}
+    parent = searcher.reader()
+    if (field, text) in parent:
+        idf = searcher.idf(field, text)
+        avgfl = searcher.avg_field_length(field) or 1
+        for reader, offset in _leaves(searcher):
+            if (field, text) not in reader:  # type: ignore[operator]
+                continue
+            lengths = _segment_lengths(reader, field)
+            matcher = reader.postings(field, text)  # type: ignore[attr-defined]
+            for docnum, weight in _postings(matcher):
+                scores[docnum + offset] = bm25(idf, weight, lengths[docnum], avgfl, B, K1)
+            if reader.has_deletions():  # type: ignore[attr-defined]
+                for docnum in [d for d in scores if reader.is_deleted(d - offset)]:  # type: ignore[attr-defined]
+                    del scores[docnum]
+    if len(cache) > MAX_CACHED_TERMS:
+        cache.clear()
+    cache[key] = scores
+    return scores
+
+
+def _postings(matcher) -> Iterable[tuple[int, float]]:  # type: ignore[no-untyped-def]
+    """(docnum, weight) pairs, a block at a time where the codec allows it."""
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            yield from zip(matcher._ids, matcher._weights, strict=False)
+            matcher._next_block()
+        return
+    while matcher.is_active():
+        yield matcher.id(), matcher.weight()
+        matcher.next()
+
+
+def evaluate(searcher: Searcher, query: Query) -> Scores:
+    """docnum → score for every document the query matches."""
+    if isinstance(query, Term):
+        scores = term_scores(searcher, query.fieldname, query.text)
+        boost = query.boost
+        return scores if boost == 1 else {d: s * boost for d, s in scores.items()}
+    if isinstance(query, Or):
+        subs = [evaluate(searcher, q) for q in query.subqueries]
+        subs.sort(key=len, reverse=True)
+        total = dict(subs[0]) if subs else {}
+        get = total.get
+        for sub in subs[1:]:
+            for docnum, score in sub.items():
+                total[docnum] = get(docnum, 0.0) + score
+        return _boosted(total, query.boost)
+    if isinstance(query, And):
+        subs = sorted((evaluate(searcher, q) for q in query.subqueries), key=len)
+        if not subs or not subs[0]:
+            return {}
+        total = dict(subs[0])
+        for sub in subs[1:]:
+            total = {d: s + sub[d] for d, s in total.items() if d in sub}
+        return _boosted(total, query.boost)
+    return _by_whoosh(searcher, query)
+
+
+def _boosted(scores: Scores, boost: float) -> Scores:
+    return scores if boost == 1 else {d: s * boost for d, s in scores.items()}
+
+
+def _by_whoosh(searcher: Searcher, query: Query) -> Scores:
+    """Phrases (and anything else): Whoosh's own matcher, cheap on a phrase's few matches."""
+    if isinstance(query, Phrase) and any(
+        not term_scores(searcher, query.fieldname, w) for w in query.words
+    ):
+        return {}
+    scores: Scores = {}
+    matcher = query.matcher(searcher)
+    while matcher.is_active():
+        docnum = matcher.id()
+        if not searcher.reader().is_deleted(docnum):
+            scores[docnum] = matcher.score()
+        matcher.next()
+    return scores
+
+
+def rank(
+    concepts: list[Scores], need: int, exponent: float, allowed: set[int] | frozenset[int] | None
+) -> tuple[list[tuple[int, float]], int]:
+    """The best ``need`` documents by score × (share of concepts matched) ** exponent, and how
+    many documents match at all.
+
+    Complete matches are ranked first; a partial match is only considered when its raw score
+    could still beat the weakest complete match on the page after its coordination penalty.
+    """
+    n = len(concepts)
+    if n == 1:
+        total = concepts[0]
+        if allowed is not None:
+            total = {d: s for d, s in total.items() if d in allowed}
+        return _top(total.items(), need), len(total)
+    total: Scores = {}
+    counts: dict[int, int] = {}
+    get, count = total.get, counts.get
+    for scores in concepts:
+        for docnum, score in scores.items():
+            total[docnum] = get(docnum, 0.0) + score
+            counts[docnum] = count(docnum, 0) + 1
+    if allowed is not None:
+        total = {d: s for d, s in total.items() if d in allowed}
+    complete = [(d, s) for d, s in total.items() if counts[d] == n]
+    best = _top(complete, need)
+    threshold = best[-1][1] if len(best) >= need else 0.0
+    factors = [(k / n) ** exponent for k in range(n + 1)]
+    floor = threshold / factors[n - 1]  # a partial match below this cannot reach the page
+    partial = [(d, s * factors[counts[d]]) for d, s in total.items() if s > floor and counts[d] < n]
+    return _top(best + partial, need), len(total)
+
+
+def _top(items: Iterable[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+    return heapq.nlargest(k, items, key=itemgetter(1))
