@@ -126,6 +126,9 @@ class Planner:
     # Words ------------------------------------------------------------------------------------
 
     def word(self, token: str, plan: Plan) -> Concept | None:
+        pieces = _tokens(token)
+        if len(pieces) > 1:  # "e-post": the word written together, or its parts
+            return self._hyphenated(token, pieces, plan)
         a = self.a
         word = fold(token)
         forms = a.forms(word)
@@ -141,6 +144,20 @@ class Planner:
             part_forms = [a.forms(p) for p in parts]
             subs.append(And([term_query(self.lang, f, PARTS) for f in part_forms]))
             terms.update(t for f in part_forms for t in f)
+        return Concept(subs[0] if len(subs) == 1 else Or(subs), terms, token)
+
+    def _hyphenated(self, token: str, pieces: list[str], plan: Plan) -> Concept | None:
+        glued = fold("".join(pieces))
+        forms = self.a.forms(glued)
+        subs: list[Query] = [term_query(self.lang, forms)]
+        terms = set(forms)
+        parts = [
+            self.word(p, plan) for p in pieces if len(p) > 1 and not self.a.is_stop(p)
+        ]
+        parts_found = [c for c in parts if c]
+        if parts_found:
+            subs.append(And([c.query for c in parts_found]))
+            terms.update(*(c.terms for c in parts_found))
         return Concept(subs[0] if len(subs) == 1 else Or(subs), terms, token)
 
     def _corrected(self, token: str, word: str, plan: Plan) -> Concept | None:
@@ -181,8 +198,8 @@ class Planner:
                 slop = 1 + len(tokens) - len(stems)
                 query = phrase_query(self.lang, stems, slop=slop)
                 plan.concepts.append(Concept(query, set(stems), phrase))
-        tokens = _tokens(_QUOTED.sub(" ", q))
-        content = [t for t in tokens if not self.a.is_stop(t)]
+        tokens = list(words(_QUOTED.sub(" ", q)))  # hyphenated words stay whole: one concept
+        content = [t for t in tokens if len(t) > 1 and not self.a.is_stop(t)]
         if not content and not plan.concepts:
             content = tokens  # a query of stop words only still searches them
         stems = [self.a.forms(fold(t))[0] for t in content]

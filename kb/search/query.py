@@ -65,7 +65,16 @@ def _ranked(
     searcher: Searcher, plan: Plan, need: int, category: str | None
 ) -> tuple[list[tuple[int, float]], int]:
     """The best ``need`` (docnum, score) pairs and the number of matching documents."""
-    concepts = [evaluate(searcher, c.query) for c in plan.concepts]
+    cache: dict[str, dict[int, float]] = searcher.__dict__.setdefault("_concepts", {})
+    if len(cache) > 1000:
+        cache.clear()
+    concepts = []
+    for concept in plan.concepts:
+        key = repr(concept.query)  # the same word typed again (as you type) costs nothing
+        scores = cache.get(key)
+        if scores is None:
+            scores = cache[key] = evaluate(searcher, concept.query)
+        concepts.append(scores)
     allowed = None
     if category:
         allowed = set(term_scores(searcher, "category", category))

@@ -13,31 +13,36 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 
 from whoosh.query import And, Or, Phrase, Query, Term
-from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 
 B, K1 = 0.75, 1.2
 MAX_CACHED_TERMS = 4000
-_lengths: dict[tuple[str, str], list[int]] = {}  # (segment id, field) → length per docnum
-_lengths_lock = threading.Lock()
+# (segment id, field) → (average field length, length normalisation per docnum)
+_norms: dict[tuple[str, str], tuple[float, list[float]]] = {}
+_norms_lock = threading.Lock()
 
 Scores = dict[int, float]
 
 
-def _segment_lengths(reader, field: str) -> list[int]:  # type: ignore[no-untyped-def]
+def _segment_norms(reader, field: str, avgfl: float) -> list[float]:  # type: ignore[no-untyped-def]
+    """BM25's length normalisation ``K1 * (1 - B + B * length / avgfl)`` per document of a
+    segment, kept while the average length stays the same."""
     key = (reader.segment().segment_id(), field)
-    found = _lengths.get(key)
-    if found is None:
-        found = [reader.doc_field_length(d, field, 1) for d in range(reader.doc_count_all())]
-        with _lengths_lock:
-            if len(_lengths) > 200:
-                _lengths.clear()
-            _lengths[key] = found
-    return found
+    found = _norms.get(key)
+    if found is None or found[0] != avgfl:
+        lengths = [reader.doc_field_length(d, field, 1) for d in range(reader.doc_count_all())]
+        scale = K1 * B / avgfl
+        base = K1 * (1 - B)
+        found = (avgfl, [base + scale * (n or 1) for n in lengths])
+        with _norms_lock:
+            if len(_norms) > 200:
+                _norms.clear()
+            _norms[key] = found
+    return found[1]
 
 
 def _leaves(searcher: Searcher) -> list[tuple[object, int]]:
@@ -55,15 +60,21 @@ def term_scores(searcher: Searcher, field: str, text: str) -> Scores:
     scores = {}
     parent = searcher.reader()
     if (field, text) in parent:
-        idf = searcher.idf(field, text)
+        # Whoosh's bm25(): idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avgfl))
+        factor = searcher.idf(field, text) * (K1 + 1)
         avgfl = searcher.avg_field_length(field) or 1
         for reader, offset in _leaves(searcher):
             if (field, text) not in reader:  # type: ignore[operator]
                 continue
-            lengths = _segment_lengths(reader, field)
+            norms = _segment_norms(reader, field, avgfl)
             matcher = reader.postings(field, text)  # type: ignore[attr-defined]
-            for docnum, weight in _postings(matcher):
-                scores[docnum + offset] = bm25(idf, weight, lengths[docnum], avgfl, B, K1)
+            for ids, weights in _blocks(matcher):
+                scores.update(
+                    {
+                        d + offset: factor * w / (w + norms[d])
+                        for d, w in zip(ids, weights, strict=False)
+                    }
+                )
             if reader.has_deletions():  # type: ignore[attr-defined]
                 for docnum in [d for d in scores if reader.is_deleted(d - offset)]:  # type: ignore[attr-defined]
                     del scores[docnum]
@@ -73,17 +84,17 @@ def term_scores(searcher: Searcher, field: str, text: str) -> Scores:
     return scores
 
 
-def _postings(matcher) -> Iterable[tuple[int, float]]:  # type: ignore[no-untyped-def]
-    """(docnum, weight) pairs, a block at a time where the codec allows it."""
+def _blocks(matcher) -> Iterable[tuple[Sequence[int], Sequence[float]]]:  # type: ignore[no-untyped-def]
+    """(docnums, weights) a block at a time where the codec allows it, else one by one."""
     if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
-            yield from zip(matcher._ids, matcher._weights, strict=False)
+            yield matcher._ids, matcher._weights
             matcher._next_block()
         return
     while matcher.is_active():
-        yield matcher.id(), matcher.weight()
+        yield (matcher.id(),), (matcher.weight(),)
         matcher.next()
 
 
