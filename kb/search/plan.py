@@ -151,9 +151,7 @@ class Planner:
         forms = self.a.forms(glued)
         subs: list[Query] = [term_query(self.lang, forms)]
         terms = set(forms)
-        parts = [
-            self.word(p, plan) for p in pieces if len(p) > 1 and not self.a.is_stop(p)
-        ]
+        parts = [self.word(p, plan) for p in pieces if len(p) > 1 and not self.a.is_stop(p)]
         parts_found = [c for c in parts if c]
         if parts_found:
             subs.append(And([c.query for c in parts_found]))

@@ -9,16 +9,16 @@ cached per searcher); only the page's hits are loaded and highlighted.
 
 from __future__ import annotations
 
-import bisect
+import itertools
 import logging
 from collections.abc import Callable
 
-from whoosh.query import Or, Query
+from whoosh.query import Or, Query, Term
 from whoosh.searching import Searcher
 
 from kb.search.analysis import LANGUAGES, Analyzer, fold, words
 from kb.search.index import Generation, SearchIndex
-from kb.search.plan import Plan, Planner, term_query
+from kb.search.plan import TITLE_BOOST, Plan, Planner
 from kb.search.scoring import evaluate, rank, term_scores
 from kb.search.snippets import WordIndex, highlight, snippet
 from kb.search.spelling import Speller
@@ -32,6 +32,7 @@ COORDINATION = 2.0  # score × (concepts matched / concepts) ** COORDINATION
 FEW_RESULTS = 3  # fewer results than this: look for a better spelling of rare words
 RARE = 2  # … that occur at most this often
 PREFIX_WORDS = 12  # completions of the last, unfinished word that a suggestion searches
+PREFIX_SCAN = 500  # title terms with that prefix looked at to find the commonest
 
 
 def _cached(
@@ -153,26 +154,19 @@ def search(
     )
 
 
-def _prefix_query(gen: Generation, lang: str, prefix: str) -> tuple[Query | None, set[str]]:
-    """The commonest indexed words that start with ``prefix``, as one concept."""
-    analyzer = gen.analyzers[lang]
-    vocab: list[str] = _cached(  # type: ignore[assignment]
-        gen, ("sorted", lang, len(analyzer.word_freq)), lambda: sorted(analyzer.word_freq)
-    )
-    word = fold(prefix)
-    lo = bisect.bisect_left(vocab, word)
-    hi = bisect.bisect_left(vocab, word + "\uffff")
-    completions = sorted(vocab[lo:hi], key=lambda w: -analyzer.word_freq.get(w, 0))
-    completions = completions[:PREFIX_WORDS]
-    if not completions:
+def _prefix_query(searcher: Searcher, lang: str, prefix: str) -> tuple[Query | None, set[str]]:
+    """Title terms that start with the unfinished word, commonest first, as one concept: what
+    a suggestion box completes to is an article title, and title postings are short."""
+    field = f"title_{lang}"
+    reader = searcher.reader()
+    found = list(itertools.islice(reader.expand_prefix(field, fold(prefix)), PREFIX_SCAN))
+    if not found:
         return None, set()
-    terms: set[str] = set()
-    subs = []
-    for completion in completions:
-        forms = analyzer.forms(completion)
-        terms.update(forms)
-        subs.append(term_query(lang, forms[:1]))
-    return Or(subs), terms
+    texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in found]
+    texts.sort(key=lambda t: -reader.doc_frequency(field, t))
+    completions = texts[:PREFIX_WORDS]
+    query = Or([Term(field, t, boost=TITLE_BOOST) for t in completions])
+    return query, set(completions)
 
 
 def suggest(index: SearchIndex, lang: str, q: str, limit: int = 5) -> list[Suggestion]:
@@ -186,7 +180,7 @@ def suggest(index: SearchIndex, lang: str, q: str, limit: int = 5) -> list[Sugge
     complete = q if q[-1:].isspace() or not tokens else q[: q.lower().rfind(tokens[-1])]
     plan = planner.plan(complete) if complete.strip() else Plan([])
     if tokens and not q[-1:].isspace():
-        prefix_q, prefix_terms = _prefix_query(gen, lang, tokens[-1])
+        prefix_q, prefix_terms = _prefix_query(searcher, lang, tokens[-1])
         last = planner.word(tokens[-1], plan)
         alternatives = [c for c in (prefix_q, last.query if last else None) if c is not None]
         if alternatives:
