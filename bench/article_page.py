@@ -1,6 +1,6 @@
 """The article page through HTTP against the same template rendered from in-memory data.
 
-Two servers run one after the other with the same uvicorn flags, the same data folder (the demo
+Two servers run side by side with the same uvicorn flags, the same data folder (the demo
 help centre) and the same middleware (CSRF cookie, gzip, security headers):
 
 - the portal (``portal.app:create_app``), serving ``GET /en/kb/delivery-times`` — routing, the
@@ -8,8 +8,9 @@ help centre) and the same middleware (CSRF cookie, gzip, security headers):
 - the yardstick (``create_yardstick_app`` below), which loaded that very article once at
   start-up and renders ``kb/article.html`` from memory on every request.
 
-A closed-loop client (``bench._loadgen``, its own process) keeps connections busy for a while
-against each; the figure is the portal's requests per second as a share of the yardstick's.
+A closed-loop client (``bench._loadgen``, its own process) keeps connections busy against each,
+in turns, a few rounds; the figure is the portal's best requests per second as a share of the
+yardstick's best.
 Target: at least 80 %. It also counts the database queries one article request makes, cold
 (first visit after a change) and warm.
 """
@@ -137,20 +138,23 @@ def _load(server: Server, duration: float, work: Path) -> dict[str, Any]:
     return summary
 
 
-def _measure(app: str, env: dict[str, str], work: Path, duration: float) -> dict[str, Any]:
+def _start(app: str, env: dict[str, str], work: Path) -> Server:
     log = work / f"{app.split(':')[-1]}.log"
     try:
         server = Server(app, env, log_file=log).start()
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}:\n{log.read_text()[-3000:]}") from exc
-    with server:
-        status, _, body = http_get(server.port, PATH, dict(HEADERS))
-        if status != 200:
-            raise RuntimeError(f"{app} answered {status} for {PATH}")
-        _load(server, max(1.0, duration / 4), work)  # warm-up: caches and connections
-        summary = _load(server, duration, work)
-    summary["bytes"] = len(body)
-    return summary
+    status, _, body = http_get(server.port, PATH, dict(HEADERS))
+    if status != 200:
+        server.stop()
+        raise RuntimeError(f"{app} answered {status} for {PATH}")
+    server.bytes = len(body)  # type: ignore[attr-defined]
+    return server
+
+
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the highest rate: the one least disturbed by other work on the machine."""
+    return max(runs, key=lambda summary: summary["rate"])
 
 
 def _describe(summary: dict[str, Any]) -> str:
@@ -199,7 +203,7 @@ def count_queries(env: dict[str, str]) -> tuple[int, int]:
 
 
 def run(quick: bool = True) -> list[Result]:
-    duration = 5.0 if quick else 20.0
+    duration, rounds = (3.0, 3) if quick else (10.0, 5)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with data_dir() as work:
         env = portal_env(work)
@@ -213,8 +217,23 @@ def run(quick: bool = True) -> list[Result]:
             load_demo(services)
         finally:
             services.close()
-        memory = _measure("bench.article_page:create_yardstick_app", env, work, duration)
-        portal = _measure("portal.app:create_app", env, work, duration)
+        # Both servers run side by side and are measured in turns, so a burst of other work on
+        # the machine hits both alike; each side's best round is compared.
+        memory_server = _start("bench.article_page:create_yardstick_app", env, work)
+        portal_server = _start("portal.app:create_app", env, work)
+        try:
+            for server in (memory_server, portal_server):  # warm-up: caches and connections
+                _load(server, 1.0, work)
+            memory_runs, portal_runs = [], []
+            for _ in range(rounds):
+                memory_runs.append(_load(memory_server, duration, work))
+                portal_runs.append(_load(portal_server, duration, work))
+        finally:
+            portal_server.stop()
+            memory_server.stop()
+        memory, portal = _best(memory_runs), _best(portal_runs)
+        memory["bytes"] = memory_server.bytes  # type: ignore[attr-defined]
+        portal["bytes"] = portal_server.bytes  # type: ignore[attr-defined]
         cold, warm = count_queries(env)
     share = portal["rate"] / max(memory["rate"], 1e-9)
     return [
@@ -223,7 +242,11 @@ def run(quick: bool = True) -> list[Result]:
             f"{share:.0%} ({portal['rate']:.0f} vs {memory['rate']:.0f} req/s)",
             f"≥ {TARGET:.0%}",
             verdict(share >= TARGET),
-            [f"portal: {_describe(portal)}", f"in-memory template: {_describe(memory)}"],
+            [
+                f"best of {rounds} rounds each, taken in turns",
+                f"portal: {_describe(portal)}",
+                f"in-memory template: {_describe(memory)}",
+            ],
         ),
         Result(
             "article page database queries",

@@ -120,7 +120,7 @@ def kb_import(path: Path, author: str) -> None:
         with services.write() as session:
             report = import_folder(session, path, author=author)
         if report.created or report.updated:  # a running server follows the new index
-            from portal.knowledge.service import rebuild_index
+            from portal.knowledge.maintenance import rebuild_index
 
             indexed = rebuild_index(services)
     finally:
@@ -139,7 +139,7 @@ def kb_import(path: Path, author: str) -> None:
 @kb.command("reindex")
 def kb_reindex() -> None:
     """Rebuild the search index from the database; searches keep working meanwhile."""
-    from portal.knowledge.service import rebuild_index
+    from portal.knowledge.maintenance import rebuild_index
 
     services = _kb_services()
     try:

@@ -15,7 +15,7 @@ import yaml
 
 from kb.porting import ImportReport, import_folder
 from kb.synonyms import get_synonyms, set_synonyms
-from portal.knowledge.service import index_exists, open_index, rebuild_index
+from portal.knowledge.maintenance import index_exists, open_index, rebuild_index
 from portal.services import Services
 from portal.staff.accounts import authenticate, ensure_user
 

@@ -27,7 +27,7 @@ from kb.changes import add_change_listener, add_synonym_listener, remove_listene
 from kb.feedback import add_views
 from kb.search import Hit, SearchResults, Suggestion
 from kb.search.analysis import fold, words
-from kb.search.index import CURRENT, SearchIndex
+from kb.search.index import SearchIndex
 from kb.search.query import search, suggest
 from kb.synonyms import all_synonyms
 from portal.knowledge.documents import (
@@ -113,7 +113,7 @@ class SearchService:
     def open(self) -> SearchIndex:
         """Open (or build, or repair) the index and load the editors' synonyms. Blocking."""
         if self.index is None:
-            self.index = SearchIndex(self.root, source=self._documents)
+            self.index = SearchIndex(self.root, source=self.documents)
             self._load_synonyms()
         return self.index
 
@@ -145,7 +145,7 @@ class SearchService:
         """Rebuild the whole index from the database; searches go on against the old one until
         the new one is swapped in. Returns the number of documents."""
         index = self.open()
-        count = index.rebuild(self._documents())
+        count = index.rebuild(self.documents())
         self._load_synonyms()
         self._invalidate()
         return count
@@ -289,7 +289,7 @@ class SearchService:
             log.warning("could not store %d page views; keeping them", len(counts), exc_info=True)
             self.views.put_back(counts)
 
-    def _documents(self) -> Iterator:  # type: ignore[type-arg]
+    def documents(self) -> Iterator:  # type: ignore[type-arg]
         with self.services.read() as session:
             yield from published_documents(session, self.internal_hosts)
 
@@ -381,29 +381,5 @@ class SearchService:
         )
 
 
-# -- for the command line ---------------------------------------------------------------------
-
-
 def index_root(services: Services) -> Path:
     return services.settings.data_dir / "index"
-
-
-def index_exists(services: Services) -> bool:
-    return (index_root(services) / CURRENT).is_file()
-
-
-def open_index(services: Services) -> SearchIndex:
-    """The index, repaired or built from the database if it is damaged or missing."""
-    service = SearchService(services)
-    return service.open()
-
-
-def rebuild_index(services: Services) -> int:
-    """``portal kb reindex``: a fresh index from the database, swapped in atomically. A running
-    server goes on searching the old one meanwhile and follows the swap within a second."""
-    service = SearchService(services)
-    service.index = SearchIndex(service.root)  # no source: a damaged index is not built twice
-    try:
-        return service.index.rebuild(service._documents())
-    finally:
-        service.index.close()
