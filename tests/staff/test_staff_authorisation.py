@@ -22,6 +22,8 @@ from staff_support import (
     use_session,
 )
 
+from kb import articles
+from kb.articles import TranslationContent
 from portal.app import create_app
 from portal.staff import sessions
 from portal.staff.guards import requires_staff
@@ -29,6 +31,8 @@ from portal.staff.models import StaffUser
 
 ANYONE_STAFF = frozenset({"admin", "editor", "agent"})
 ADMIN = frozenset({"admin"})
+EDITOR = frozenset({"editor"})
+MATRIX_ARTICLE = "matrix-article"
 PRINCIPALS = ("admin", "editor", "agent", "signed_out", "customer", "customer_as_staff")
 
 # Every staff route this package serves, and the roles that may use it.
@@ -53,6 +57,20 @@ ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/staff/users/{user_id}/totp-reset", ADMIN),
     ("POST", "/staff/users/{user_id}/sign-out", ADMIN),
     ("GET", "/staff/audit", ADMIN),
+    ("GET", "/staff/kb", EDITOR),
+    ("GET", "/staff/kb/new", EDITOR),
+    ("POST", "/staff/kb/new", EDITOR),
+    ("GET", "/staff/kb/articles/{key}/{lang}", EDITOR),
+    ("POST", "/staff/kb/articles/{key}/{lang}", EDITOR),
+    ("POST", "/staff/kb/preview", EDITOR),
+    ("GET", "/staff/kb/articles/{key}/{lang}/revisions", EDITOR),
+    ("POST", "/staff/kb/articles/{key}/{lang}/revisions/{number}/restore", EDITOR),
+    ("GET", "/staff/kb/categories", EDITOR),
+    ("POST", "/staff/kb/categories", EDITOR),
+    ("POST", "/staff/kb/categories/new", EDITOR),
+    ("GET", "/staff/kb/synonyms/{lang}", EDITOR),
+    ("POST", "/staff/kb/synonyms/{lang}", EDITOR),
+    ("GET", "/staff/kb/insights", EDITOR),
 ]
 # Open to everyone: signing in.
 PUBLIC = {
@@ -124,6 +142,14 @@ def world(client, services) -> World:
     assert send(client).status_code == 303
     case_cookie = next((k, v) for k, v in client.cookies.items() if k.startswith("svar_case_"))
     token = csrf_token(client)
+    with services.write() as session:  # an article for the editors' pages
+        articles.create_translation(
+            session,
+            lang="en",
+            content=TranslationContent(title="Matrix"),
+            author="t",
+            key=MATRIX_ARTICLE,
+        )
     return World(staff_ids, target, case_cookie, client.cookies.get("svar_csrf"), token)
 
 
@@ -145,6 +171,7 @@ def _request(client, services, world: World, principal: str, method: str, path: 
         client.cookies.set(*world.case_cookie, domain="testserver.local")
         use_session(client, world.case_cookie[1])
     url = path.replace("{user_id}", str(world.target_id))
+    url = url.replace("{key}", MATRIX_ARTICLE).replace("{lang}", "en").replace("{number}", "1")
     if method == "GET":
         return client.get(url, follow_redirects=False)
     return client.post(url, data={"_csrf_token": world.csrf_token}, follow_redirects=False)
