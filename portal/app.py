@@ -26,8 +26,11 @@ from portal.mail import routes as mail_routes
 from portal.services import Services
 from portal.settings import Settings
 from portal.staff import admin_routes as staff_admin_routes
+from portal.staff import case_action_routes as staff_case_actions
+from portal.staff import case_routes as staff_case_routes
 from portal.staff import kb_routes as staff_kb_routes
 from portal.staff import kb_setup_routes as staff_kb_setup_routes
+from portal.staff import reply_template_routes as staff_reply_templates
 from portal.staff import routes as staff_routes
 from portal.staff.guards import STAFF_EXCEPTION_HANDLERS, staff_headers_hook
 from portal.web import errors, routes
@@ -63,6 +66,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         *staff_admin_routes.route_handlers,
         *staff_kb_routes.route_handlers,
         *staff_kb_setup_routes.route_handlers,
+        *staff_case_routes.route_handlers,
+        *staff_case_actions.route_handlers,
+        *staff_reply_templates.route_handlers,
         create_static_files_router(
             path="/static",
             directories=[STATIC_DIR],

@@ -2,11 +2,21 @@
 
 from kb.models import Base as KBBase
 from portal.cases.models import Attachment, Case, CaseAccess, CaseEvent
+from portal.cases.reply_templates import ReplyTemplate
 from portal.db.base import Base
 from portal.mail.models import OutboxMessage
 from portal.staff import models as staff_models  # noqa: F401 (registers the staff tables)
 
-__all__ = ["Attachment", "Base", "Case", "CaseAccess", "CaseEvent", "OutboxMessage", "all_metadata"]
+__all__ = [
+    "Attachment",
+    "Base",
+    "Case",
+    "CaseAccess",
+    "CaseEvent",
+    "OutboxMessage",
+    "ReplyTemplate",
+    "all_metadata",
+]
 
 
 def all_metadata() -> list:

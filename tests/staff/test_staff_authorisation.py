@@ -25,6 +25,7 @@ from staff_support import (
 from kb import articles
 from kb.articles import TranslationContent
 from portal.app import create_app
+from portal.cases.reply_templates import save_template
 from portal.staff import sessions
 from portal.staff.guards import requires_staff
 from portal.staff.models import StaffUser
@@ -71,6 +72,24 @@ ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/staff/kb/synonyms/{lang}", EDITOR),
     ("POST", "/staff/kb/synonyms/{lang}", EDITOR),
     ("GET", "/staff/kb/insights", EDITOR),
+]
+# The agents' case desk, and the reply templates admins keep for it.
+AGENT = frozenset({"agent"})
+ROUTES += [
+    ("GET", "/staff/cases", AGENT),
+    ("GET", "/staff/cases/{reference}", AGENT),
+    ("GET", "/staff/cases/{reference}/attachments/{attachment_id}", AGENT),
+    ("POST", "/staff/cases/{reference}/reply", AGENT),
+    ("POST", "/staff/cases/{reference}/status", AGENT),
+    ("POST", "/staff/cases/{reference}/category", AGENT),
+    ("POST", "/staff/cases/{reference}/priority", AGENT),
+    ("POST", "/staff/cases/{reference}/assignee", AGENT),
+    ("GET", "/staff/reply-templates", ADMIN),
+    ("GET", "/staff/reply-templates/new", ADMIN),
+    ("POST", "/staff/reply-templates", ADMIN),
+    ("GET", "/staff/reply-templates/{template_id}", ADMIN),
+    ("POST", "/staff/reply-templates/{template_id}", ADMIN),
+    ("POST", "/staff/reply-templates/{template_id}/delete", ADMIN),
 ]
 # Open to everyone: signing in.
 PUBLIC = {
@@ -124,6 +143,7 @@ def test_every_staff_route_in_the_app_checks_a_staff_guard(settings, services) -
 class World:
     staff_ids: dict[str, int]
     target_id: int
+    template_id: int
     case_cookie: tuple[str, str]
     csrf_cookie: str
     csrf_token: str
@@ -150,7 +170,11 @@ def world(client, services) -> World:
             author="t",
             key=MATRIX_ARTICLE,
         )
-    return World(staff_ids, target, case_cookie, client.cookies.get("svar_csrf"), token)
+    with services.write() as session:  # a reply template for the admins' pages
+        template_id = save_template(session, None, name="Thanks", lang="en", body="Hello {name}").id
+    return World(
+        staff_ids, target, template_id, case_cookie, client.cookies.get("svar_csrf"), token
+    )
 
 
 def _fresh_session(services, user_id: int) -> str:
@@ -172,6 +196,8 @@ def _request(client, services, world: World, principal: str, method: str, path: 
         use_session(client, world.case_cookie[1])
     url = path.replace("{user_id}", str(world.target_id))
     url = url.replace("{key}", MATRIX_ARTICLE).replace("{lang}", "en").replace("{number}", "1")
+    url = url.replace("{reference}", world.case_cookie[0].removeprefix("svar_case_"))
+    url = url.replace("{attachment_id}", "1").replace("{template_id}", str(world.template_id))
     if method == "GET":
         return client.get(url, follow_redirects=False)
     return client.post(url, data={"_csrf_token": world.csrf_token}, follow_redirects=False)

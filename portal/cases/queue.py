@@ -1,0 +1,251 @@
+"""The agents' case queue: filters, counts per filter value, sorting by due time, pagination.
+
+Every filter is a plain column condition, so one ``GROUP BY`` per filter gives its counts (with the
+other filters applied, like a faceted search) on SQLite and PostgreSQL alike. "Due soon" and
+"overdue" compare the stored promise with ``now`` for cases still waiting for a first response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from portal.cases.models import Case
+from portal.sla.interim import add_working_time
+from portal.staff.models import AGENT, StaffRole, StaffUser
+
+PAGE_SIZE = 25
+# "Response due soon": the promise falls within this many working hours from now.
+DUE_SOON_WORKING_HOURS = 4
+STATUSES = ("new", "open", "waiting", "resolved", "closed")
+ACTIVE_STATUSES = ("new", "open", "waiting")
+# The status filter: "active" (default) is everything still being worked on.
+STATUS_ACTIVE, STATUS_ALL = "active", "all"
+ASSIGNEE_ME, ASSIGNEE_NONE = "me", "none"
+DUE_SOON, DUE_OVERDUE = "soon", "overdue"
+SORTS = ("due", "created", "updated")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the agent asked for; unknown values are dropped by ``clean`` rather than refused."""
+
+    status: str = STATUS_ACTIVE
+    category: str = ""
+    assignee: str = ""  # "", "me", "none" or a staff user id
+    lang: str = ""
+    due: str = ""  # "", "soon" or "overdue"
+    sort: str = "due"
+    page: int = 1
+
+    def clean(self) -> QueueFilter:
+        status = self.status if self.status in (*STATUSES, STATUS_ACTIVE, STATUS_ALL) else ""
+        assignee = self.assignee
+        if assignee not in ("", ASSIGNEE_ME, ASSIGNEE_NONE) and not assignee.isdigit():
+            assignee = ""
+        return replace(
+            self,
+            status=status or STATUS_ACTIVE,
+            assignee=assignee,
+            due=self.due if self.due in (DUE_SOON, DUE_OVERDUE) else "",
+            sort=self.sort if self.sort in SORTS else "due",
+            page=max(1, self.page),
+        )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    reference: str
+    status: str
+    category: str
+    lang: str
+    name: str
+    email: str
+    priority: str
+    assignee: str
+    needs_attention: bool
+    created_at: datetime
+    updated_at: datetime
+    promised_at: datetime
+    first_response_at: datetime | None
+    due_state: str  # "overdue", "soon", "waiting" (for a first reply), "answered", "done"
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: int
+    name: str
+
+
+@dataclass
+class Queue:
+    filters: QueueFilter
+    rows: list[QueueRow]
+    total: int
+    pages: int
+    # Per filter name, {value: count} with every other filter applied.
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    agents: list[Agent] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+def _awaiting_reply() -> ColumnElement[bool]:
+    return and_(Case.first_response_at.is_(None), Case.status.in_(ACTIVE_STATUSES))
+
+
+def _due_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
+    horizon = add_working_time(now, timedelta(hours=DUE_SOON_WORKING_HOURS))
+    return {
+        DUE_OVERDUE: and_(_awaiting_reply(), Case.promised_at <= now),
+        DUE_SOON: and_(_awaiting_reply(), Case.promised_at > now, Case.promised_at <= horizon),
+    }
+
+
+def _conditions(
+    filters: QueueFilter, me: int, now: datetime, skip: str = ""
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses for ``filters``, leaving out the one named ``skip`` (for its counts)."""
+    found: list[ColumnElement[bool]] = []
+    if skip != "status":
+        if filters.status == STATUS_ACTIVE:
+            found.append(Case.status.in_(ACTIVE_STATUSES))
+        elif filters.status != STATUS_ALL:
+            found.append(Case.status == filters.status)
+    if skip != "category" and filters.category:
+        found.append(Case.category == filters.category)
+    if skip != "lang" and filters.lang:
+        found.append(Case.lang == filters.lang)
+    if skip != "assignee" and filters.assignee:
+        if filters.assignee == ASSIGNEE_ME:
+            found.append(Case.assignee_id == me)
+        elif filters.assignee == ASSIGNEE_NONE:
+            found.append(Case.assignee_id.is_(None))
+        else:
+            found.append(Case.assignee_id == int(filters.assignee))
+    if skip != "due" and filters.due:
+        found.append(_due_conditions(now)[filters.due])
+    return found
+
+
+def _grouped(session: Session, column: ColumnElement[object], where: Sequence) -> dict[str, int]:
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column))
+    return {("" if value is None else str(value)): count for value, count in rows}
+
+
+def _counts(session: Session, filters: QueueFilter, me: int, now: datetime) -> dict[str, dict]:
+    counts: dict[str, dict[str, int]] = {}
+    status_where = _conditions(filters, me, now, skip="status")
+    by_status = _grouped(session, Case.status, status_where)
+    by_status[STATUS_ACTIVE] = sum(by_status.get(s, 0) for s in ACTIVE_STATUSES)
+    by_status[STATUS_ALL] = sum(by_status.get(s, 0) for s in STATUSES)
+    counts["status"] = by_status
+    counts["category"] = _grouped(
+        session, Case.category, _conditions(filters, me, now, skip="category")
+    )
+    counts["lang"] = _grouped(session, Case.lang, _conditions(filters, me, now, skip="lang"))
+    by_assignee = _grouped(
+        session, Case.assignee_id, _conditions(filters, me, now, skip="assignee")
+    )
+    by_assignee[ASSIGNEE_NONE] = by_assignee.pop("", 0)
+    by_assignee[ASSIGNEE_ME] = by_assignee.get(str(me), 0)
+    counts["assignee"] = by_assignee
+    due = _due_conditions(now)
+    row = session.execute(
+        select(
+            *(
+                func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+                for condition in due.values()
+            )
+        ).where(*_conditions(filters, me, now, skip="due"))
+    ).one()
+    counts["due"] = dict(zip(due, (int(n) for n in row), strict=True))
+    return counts
+
+
+def _order(sort: str) -> list[ColumnElement[object]]:
+    if sort == "created":
+        return [Case.created_at.desc(), Case.id.desc()]
+    if sort == "updated":
+        return [Case.updated_at.desc(), Case.id.desc()]
+    # Cases still waiting for a first reply come first, the most urgent promise at the top.
+    return [
+        case((_awaiting_reply(), 0), else_=1),
+        Case.promised_at,
+        Case.id,
+    ]
+
+
+def due_state(case_: Case, now: datetime) -> str:
+    """Where a case stands against its promise, as the queue and the case page show it."""
+    if case_.status not in ACTIVE_STATUSES:
+        return "done"
+    if case_.first_response_at is not None:
+        return "answered"
+    if case_.promised_at <= now:
+        return DUE_OVERDUE
+    if case_.promised_at <= add_working_time(now, timedelta(hours=DUE_SOON_WORKING_HOURS)):
+        return DUE_SOON
+    return "waiting"
+
+
+def list_agents(session: Session) -> list[Agent]:
+    """Active staff who answer cases: the choices for assigning and for the assignee filter."""
+    users = session.scalars(
+        select(StaffUser)
+        .join(StaffRole, StaffRole.user_id == StaffUser.id)
+        .where(StaffRole.role == AGENT, StaffUser.active.is_(True))
+        .order_by(StaffUser.display_name, StaffUser.email)
+    )
+    return [Agent(u.id, u.name) for u in users]
+
+
+def load_queue(session: Session, filters: QueueFilter, *, me: int, now: datetime) -> Queue:
+    """One page of the queue for the agent ``me`` at ``now``, with counts for every filter."""
+    filters = filters.clean()
+    where = _conditions(filters, me, now)
+    total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    filters = replace(filters, page=min(filters.page, pages))
+    found = session.execute(
+        select(Case, StaffUser)
+        .outerjoin(StaffUser, StaffUser.id == Case.assignee_id)
+        .where(*where)
+        .order_by(*_order(filters.sort))
+        .offset((filters.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = [
+        QueueRow(
+            reference=c.reference,
+            status=c.status,
+            category=c.category,
+            lang=c.lang,
+            name=c.name,
+            email=c.email,
+            priority=c.priority,
+            assignee=user.name if user is not None else "",
+            needs_attention=c.needs_attention,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            promised_at=c.promised_at,
+            first_response_at=c.first_response_at,
+            due_state=due_state(c, now),
+        )
+        for c, user in found
+    ]
+    counts = _counts(session, filters, me, now)
+    return Queue(
+        filters=filters,
+        rows=rows,
+        total=total,
+        pages=pages,
+        counts=counts,
+        agents=list_agents(session),
+        languages=sorted(set(counts["lang"]) | {filters.lang} - {""}),
+        categories=sorted(set(counts["category"]) | {filters.category} - {""}),
+    )
