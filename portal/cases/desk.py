@@ -26,7 +26,9 @@ from portal.sla.words import PromiseText, describe
 from portal.staff.models import StaffUser
 
 STATUS_LABELS = {
+    # Translators: a case's status (an adjective: a new case), not a button.
     "new": N_("New"),
+    # Translators: a case's status (an adjective: someone is working on it), not the verb.
     "open": N_("Open"),
     "waiting": N_("Waiting for the customer"),
     "resolved": N_("Resolved"),
