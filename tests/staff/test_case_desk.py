@@ -270,3 +270,16 @@ def test_the_queue_links_to_the_case(client, services, desk) -> None:
     link = doc.find("a", href=desk["page"])
     assert link is not None
     assert link.text == desk["reference"]
+
+
+def test_a_reply_posted_from_another_site_is_refused(client, services, desk) -> None:
+    for action, field in (("reply", "message"), ("status", "status")):
+        response = client.post(
+            f"{desk['page']}/{action}",
+            data={field: "resolved"},
+            headers={"origin": "https://evil.example", "referer": "https://evil.example/"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403
+    assert len(_timeline(client.get(desk["page"]).text)) == 1
+    assert _case(services, desk["reference"]).status == "new"
