@@ -38,7 +38,7 @@ from kb.search.types import SearchDocument
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when analysis or fields change: older generations are then rebuilt
+FORMAT = 2  # bump when analysis or fields change: older generations are then rebuilt
 INDEXNAME = "MAIN"
 LOCKFILE = f"{INDEXNAME}_WRITELOCK"
 CURRENT = "CURRENT"

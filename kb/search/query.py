@@ -122,6 +122,17 @@ def search(
     page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
     if not q or lang not in LANGUAGES:
         return _empty(q, lang, page, per_page, category)
+    try:
+        return _search(index, lang, q, category, page, per_page)
+    except Exception:  # a damaged segment found mid-flight: answer, log, let it be rebuilt
+        log.exception("search failed for a %s query; the index needs a rebuild", lang)
+        index.needs_rebuild = True
+        return _empty(q, lang, page, per_page, category)
+
+
+def _search(
+    index: SearchIndex, lang: str, q: str, category: str | None, page: int, per_page: int
+) -> SearchResults:
     gen, searcher = index.searcher()
     planner = planner_for(index, gen, lang)
     plan = planner.plan(q)
