@@ -22,6 +22,7 @@ from portal.cases.desk import find_case
 from portal.cases.intake import FieldError
 from portal.cases.models import Case
 from portal.cases.queue import list_agents
+from portal.cases.reference import normalise_reference
 from portal.cases.updates import UpdateError
 from portal.i18n import N_, gettext
 from portal.services import Services
@@ -151,7 +152,7 @@ async def _field_change(
         errors = _errors(staff_lang(request), exc)
         return await desk_response(request, services, reference, errors=errors, status_code=400)
     done = name if result is not None else "unchanged"
-    return Redirect(_case_url(reference.upper(), done), status_code=303)
+    return Redirect(_case_url(normalise_reference(reference), done), status_code=303)
 
 
 @post("/staff/cases/{reference:str}/status", guards=[requires_agent], include_in_schema=False)
