@@ -19,6 +19,7 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
+from portal.cases.conversation_routes import conversation_route_handlers
 from portal.cases.routes import case_route_handlers
 from portal.knowledge.routes import knowledge_route_handlers, provide_knowledge
 from portal.knowledge.site import KnowledgeSite
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes.ready,
         *knowledge_route_handlers(settings),
         *case_route_handlers(settings),
+        *conversation_route_handlers(settings),
         *mail_routes.route_handlers,
         *staff_routes.route_handlers,
         *staff_admin_routes.route_handlers,

@@ -21,8 +21,10 @@ from portal.cases.attachments import (
     FileProblem,
     StagedFile,
 )
+from portal.cases.form_token import new_submission_id
 from portal.cases.intake import MAX_DESCRIPTION, FieldError
-from portal.cases.models import Case
+from portal.cases.models import Case, CaseEvent
+from portal.cases.updates import MAX_COMMENT, asks_feedback, can_write
 from portal.i18n import N_, gettext
 from portal.sla.interim import expected_response, stored_promise
 from portal.sla.words import PromiseText, describe
@@ -59,6 +61,10 @@ FIELD_ANCHORS = {
     "phone": "phone",
     "attachments": "attachments",
     "reference": "reference",
+    "message": "message",
+    "answer": "answer-yes",
+    "rating": "rating-5",
+    "comment": "comment",
 }
 
 STATUS_TEXT = {
@@ -102,7 +108,16 @@ EVENT_TEXT = {
     "status_changed": N_("The status of your case changed"),
     "resolved": N_("We marked the case as resolved"),
     "reopened": N_("The case was reopened"),
+    "feedback": N_("You answered whether your problem is solved"),
+    "follow_up_opened": N_("We opened a new case for you"),
+    "follow_up_of": N_("This case follows on from an earlier one"),
 }
+FOLLOW_UP_TEXT = {
+    "follow_up_opened": N_("Your new case has the reference %(reference)s."),
+    "follow_up_of": N_("The earlier case has the reference %(reference)s."),
+}
+SOLVED_TEXT = {True: N_("Yes, it is solved."), False: N_("No, it is not solved.")}
+RATING_TEXT = N_("Your rating: %(rating)s out of 5.")
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,32 @@ class TimelineEntry:
     at: datetime
     title: str
     body: str
+    notes: tuple[str, ...] = ()
+    attachments: tuple[tuple[int, str, str], ...] = ()  # id, name, size
+    link: str = ""  # another case's reference (linked cases)
+    ours: bool = False  # written by us rather than by the customer
+
+
+@dataclass
+class MessageForm:
+    """The "Add information" form: what was typed, staged files and problems per field."""
+
+    text: str = ""
+    submission_id: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[ErrorLink] = field(default_factory=list)
+    staged: list[tuple[StagedFile, str]] = field(default_factory=list)
+
+
+@dataclass
+class FeedbackForm:
+    """ "Is your problem solved?" as answered so far, with problems per field."""
+
+    answer: str = ""
+    rating: str = ""
+    comment: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[ErrorLink] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -158,6 +199,12 @@ class CasePage:
     timeline: list[TimelineEntry]
     attachments: list[tuple[int, str, str]]  # id, name, size
     acknowledgement_sent: bool = True
+    can_write: bool = False
+    asks_feedback: bool = False
+    message: MessageForm | None = None
+    feedback: FeedbackForm | None = None
+    limits: dict[str, str] = field(default_factory=dict)
+    accept: str = ACCEPT_ATTRIBUTE
 
 
 @dataclass
@@ -245,15 +292,25 @@ def complaint_page(
     )
 
 
-def case_page(lang: str, case: Case, acknowledgement_sent: bool = True) -> CasePage:
+def case_page(
+    lang: str,
+    case: Case,
+    acknowledgement_sent: bool = True,
+    *,
+    message: MessageForm | None = None,
+    feedback: FeedbackForm | None = None,
+) -> CasePage:
+    """The customer's view: public events only, never an internal note or an agent's name."""
     label, next_step = STATUS_TEXT.get(case.status, FALLBACK_STATUS)
     category = {v: text for v, text, _hint in CATEGORY_CHOICES}.get(case.category, "")
     outcome = dict(OUTCOME_CHOICES).get(case.desired_outcome, "")
-    timeline = [
-        TimelineEntry(e.created_at, gettext(lang, EVENT_TEXT.get(e.kind, OTHER_EVENT)), e.body)
-        for e in case.events
-        if e.public
-    ]
+    files: dict[int | None, list[tuple[int, str, str]]] = {}
+    for a in case.attachments:
+        files.setdefault(a.event_id, []).append((a.id, a.filename, file_size(lang, a.size)))
+    public = [e for e in case.events if e.public]
+    first = [e.id for e in public if e.kind == "submitted"][:1]
+    timeline = [_entry(lang, e, files.get(e.id, []) if e.id not in first else []) for e in public]
+    sent_first = [*files.get(None, []), *(files.get(first[0], []) if first else [])]
     return CasePage(
         case=case,
         promise=describe(stored_promise(case.category, case.promised_at), lang),
@@ -262,9 +319,69 @@ def case_page(lang: str, case: Case, acknowledgement_sent: bool = True) -> CaseP
         category=gettext(lang, category) if category else "",
         outcome=gettext(lang, outcome) if outcome else "",
         timeline=timeline,
-        attachments=[(a.id, a.filename, file_size(lang, a.size)) for a in case.attachments],
+        attachments=sorted(sent_first),
         acknowledgement_sent=acknowledgement_sent,
+        can_write=can_write(case),
+        asks_feedback=asks_feedback(case),
+        message=message or MessageForm(submission_id=new_submission_id()),
+        feedback=feedback or FeedbackForm(),
+        limits={
+            "message": number(lang, MAX_DESCRIPTION),
+            "comment": number(lang, MAX_COMMENT),
+            "files": number(lang, MAX_FILES),
+            "file_mb": number(lang, MAX_FILE_BYTES // MB),
+            "total_mb": number(lang, MAX_TOTAL_BYTES // MB),
+        },
     )
+
+
+def _entry(lang: str, event: CaseEvent, files: list[tuple[int, str, str]]) -> TimelineEntry:
+    data = event.data or {}
+    notes: list[str] = []
+    link = ""
+    if event.kind in FOLLOW_UP_TEXT and isinstance(data.get("reference"), str):
+        link = data["reference"]
+        notes.append(gettext(lang, FOLLOW_UP_TEXT[event.kind], reference=link))
+    if event.kind == "feedback":
+        solved, rating = data.get("solved"), data.get("rating")
+        if isinstance(solved, bool):
+            notes.append(gettext(lang, SOLVED_TEXT[solved]))
+        if isinstance(rating, int):
+            notes.append(gettext(lang, RATING_TEXT, rating=number(lang, rating)))
+    return TimelineEntry(
+        at=event.created_at,
+        title=gettext(lang, EVENT_TEXT.get(event.kind, OTHER_EVENT)),
+        body=event.body,
+        notes=tuple(notes),
+        attachments=tuple(files),
+        link=link,
+        ours=event.kind in ("reply", "agent_reply", "status_changed", "resolved"),
+    )
+
+
+def message_form(
+    lang: str,
+    text: str,
+    submission_id: str,
+    errors: Sequence[FieldError] = (),
+    problems: Sequence[FileProblem] = (),
+    staged: Sequence[StagedFile] = (),
+) -> MessageForm:
+    by_field, summary = translate_errors(lang, errors, problems)
+    return MessageForm(
+        text=text,
+        submission_id=submission_id,
+        errors=by_field,
+        summary=summary,
+        staged=[(f, file_size(lang, f.size)) for f in staged],
+    )
+
+
+def feedback_form(
+    lang: str, answer: str, rating: str, comment: str, errors: Sequence[FieldError] = ()
+) -> FeedbackForm:
+    by_field, summary = translate_errors(lang, errors)
+    return FeedbackForm(answer, rating, comment, by_field, summary)
 
 
 def track_page(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from litestar import Request, get, post
@@ -67,10 +67,10 @@ GUARDS = [requires_known_language]
 
 def case_route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
     """The handlers, with per-client POST rate limits taken from ``settings``."""
-    complaint_limit = _post_limit(
+    complaint_limit = post_limit(
         "complaint", settings.scaled(settings.complaint_rate_limit_per_hour)
     )
-    track_limit = _post_limit("track", settings.scaled(settings.track_rate_limit_per_hour))
+    track_limit = post_limit("track", settings.scaled(settings.track_rate_limit_per_hour))
     return [
         get("/{lang:str}/complaint", guards=GUARDS, name="complaint")(show_complaint_form),
         post(
@@ -95,7 +95,9 @@ def case_route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
     ]
 
 
-def _post_limit(name: str, per_hour: int) -> RateLimitConfig:
+def post_limit(name: str, count: int, unit: Literal["minute", "hour"] = "hour") -> RateLimitConfig:
+    """Per-client limit on one route's POSTs: ``count`` per ``unit``."""
+
     def identifier(request: Request[Any, Any, Any]) -> str:
         return f"{name}:{client_ip(request)}"
 
@@ -104,7 +106,7 @@ def _post_limit(name: str, per_hour: int) -> RateLimitConfig:
         return request.method == "POST"
 
     return RateLimitConfig(
-        rate_limit=("hour", per_hour),
+        rate_limit=(unit, count),
         identifier_for_request=identifier,
         check_throttle_handler=only_posts,
     )
@@ -114,7 +116,7 @@ def cookie_name(reference: str) -> str:
     return CASE_COOKIE_PREFIX + reference
 
 
-def _case_cookie(reference: str, token: str, settings: Settings) -> Cookie:
+def case_cookie(reference: str, token: str, settings: Settings) -> Cookie:
     return Cookie(
         key=cookie_name(reference),
         value=token,
@@ -126,7 +128,7 @@ def _case_cookie(reference: str, token: str, settings: Settings) -> Cookie:
     )
 
 
-def _not_found(lang: str) -> Template:
+def case_not_found(lang: str) -> Template:
     """The one 404 for every way a case cannot be opened: missing, wrong or altered."""
     return Template(
         "public/error.html",
@@ -231,7 +233,7 @@ async def send_complaint(
     return Redirect(
         f"/{lang}/case/{submission.reference}/confirmation",
         status_code=303,
-        cookies=[_case_cookie(submission.reference, submission.token, settings)],
+        cookies=[case_cookie(submission.reference, submission.token, settings)],
         headers=PRIVATE_HEADERS,
     )
 
@@ -251,11 +253,11 @@ async def open_status_link(
 
     reference = await services.run(find)
     if reference is None:
-        return _not_found(lang)
+        return case_not_found(lang)
     return Redirect(
         f"/{lang}/case/{reference}",
         status_code=303,
-        cookies=[_case_cookie(reference, token, services.settings)],
+        cookies=[case_cookie(reference, token, services.settings)],
         headers=PRIVATE_HEADERS,
     )
 
@@ -283,7 +285,7 @@ async def show_confirmation(
         services, lang, reference, request.cookies.get(cookie_name(reference))
     )
     if page is None:
-        return _not_found(lang)
+        return case_not_found(lang)
     return Template(
         "cases/confirmation.html", context={"lang": lang, "page": page}, headers=PRIVATE_HEADERS
     )
@@ -299,7 +301,7 @@ async def show_case(
         services, lang, reference, request.cookies.get(cookie_name(reference))
     )
     if page is None:
-        return _not_found(lang)
+        return case_not_found(lang)
     return Template(
         "cases/status.html", context={"lang": lang, "page": page}, headers=PRIVATE_HEADERS
     )
@@ -321,11 +323,11 @@ async def download_attachment(
 
     found = await services.run(find)
     if found is None:
-        return _not_found(lang)
+        return case_not_found(lang)
     key, filename, content_type = found
     path = stored_path(services.settings.data_dir, key)
     if not path.is_file():
-        return _not_found(lang)
+        return case_not_found(lang)
     return File(
         path=path,
         filename=filename,

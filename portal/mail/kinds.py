@@ -50,25 +50,36 @@ ContextBuilder = Callable[[Session, OutboxMessage, Settings], dict[str, Any]]
 
 @dataclass(frozen=True)
 class MailKind:
-    """``subject`` is an English msgid; the reference is put in front as ``[K7M3-QX9T] …``."""
+    """``subject`` is an English msgid; the reference is put in front as ``[K7M3-QX9T] …``.
+
+    ``automatic`` messages carry ``Auto-Submitted: auto-generated`` (RFC 3834); a person's own
+    words do not. A ``reply`` continues the case's thread: ``Re:`` in front of the subject.
+    """
 
     name: str
     subject: str
     build: ContextBuilder
+    automatic: bool = True
+    reply: bool = False
 
 
 KINDS: dict[str, MailKind] = {}
 
 
-def register(name: str, subject: str) -> Callable[[ContextBuilder], ContextBuilder]:
-    """Decorator: ``@register("agent_reply", N_("…"))`` on a context builder.
+def register(
+    name: str, subject: str, *, automatic: bool = True, reply: bool = False
+) -> Callable[[ContextBuilder], ContextBuilder]:
+    """Decorator: ``@register("agent_reply", N_("…"), automatic=False)`` on a context builder.
 
     The builder returns the template context; it must include ``reference`` (shown in the
-    subject) and may raise ``MissingMailData``. Templates are ``mail/<name>.txt`` and ``.html``.
+    subject) and may raise ``MissingMailData``. It may set ``sender_name`` (shown in From beside
+    the portal's address). Templates are ``mail/<name>.txt`` and ``.html``.
     """
 
     def decorate(build: ContextBuilder) -> ContextBuilder:
-        KINDS[name] = MailKind(name=name, subject=subject, build=build)
+        KINDS[name] = MailKind(
+            name=name, subject=subject, build=build, automatic=automatic, reply=reply
+        )
         return build
 
     return decorate
