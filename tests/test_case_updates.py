@@ -289,3 +289,19 @@ def test_assignee_priority_and_category_are_internal_and_audited(services: Servi
         assert [m.kind for m in _mail(session, case_id)] == ["acknowledgement"]
         actions = {e.action for e in session.scalars(select(AuditEntry))}
         assert {"case.assign", "case.priority", "case.category"} <= actions
+
+
+def test_reply_that_resolves_also_asks_whether_the_problem_is_solved(services: Services) -> None:
+    case_id, _ref, _token = complain(services, now=T0)
+    agent_id = make_agent(services)
+    with services.write() as session:
+        add_public_reply(
+            session, load_case(session, case_id), agent(session, agent_id),
+            "The refund is on its way.", services.settings, T0, status="resolved",
+        )  # fmt: skip
+    with services.read() as session:
+        case = load_case(session, case_id)
+        assert (case.status, case.resolved_at, case.first_response_at) == ("resolved", T0, T0)
+        ack, reply, check_in = _mail(session, case_id)
+        assert [reply.kind, check_in.kind] == ["agent_reply", "resolved_check_in"]
+        assert check_in.payload["references"] == [ack.message_id, reply.message_id]

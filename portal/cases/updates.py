@@ -122,7 +122,8 @@ def add_public_reply(
     """An agent's answer: on the status page and emailed to the customer in their language.
 
     The first public reply sets ``first_response_at`` (compared with ``promised_at``). A new case
-    becomes "open"; ``status`` (e.g. "waiting") changes it in the same step without a second email.
+    becomes "open"; ``status`` (e.g. "waiting") changes it in the same step without a status
+    notice — except "resolved", which also sends "Is your problem solved?".
     """
     body = check_message(text, attachments=len(attachments))
     if status is not None:
@@ -134,10 +135,14 @@ def add_public_reply(
         case.first_response_at = now
     case.needs_attention = False
     target = status or ("open" if case.status == "new" else None)
+    moved = None
     if target and target != case.status:
-        set_status(session, case, target, now, author=staff.name, public=True)
+        moved = set_status(session, case, target, now, author=staff.name, public=True)
     case.updated_at = now
     email_customer(session, case, "agent_reply", settings, event)
+    if moved is not None and target == "resolved":
+        # The reply says what was done; the question whether it helped follows in the thread.
+        email_customer(session, case, "resolved_check_in", settings, moved)
     record_audit(session, staff, "case.reply", case, {"event_id": event.id}, client=client, at=now)
     return event
 
