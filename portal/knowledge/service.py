@@ -375,10 +375,11 @@ class SearchService:
     def related(
         self, lang: str, key: str, text: str, category: str | None, limit: int = 4
     ) -> list[Hit]:
-        """Similar articles in the same language: by title and tags, the same category first."""
-        return self.for_text(
-            lang, text, limit=limit, prefer=(category,) if category else (), exclude_key=key
-        )
+        """Similar articles in the same language, by title and tags: those on the same topic
+        first (a reader of a delivery article wants delivery next), then the rest."""
+        hits = self.for_text(lang, text, limit=limit + 6, exclude_key=key)
+        hits.sort(key=lambda h: h.category != category)  # stable: by score within each group
+        return hits[:limit]
 
 
 def index_root(services: Services) -> Path:
