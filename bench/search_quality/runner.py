@@ -81,10 +81,16 @@ def summarise(name: str, outcomes: list[Outcome], *, targets: bool) -> list[Resu
         else:
             results.append(Result(f"{name} {axis}={value}", measured, "", INFO))
     misses = [o for o in outcomes if o.recall < 1.0]
-    if misses and results:
-        results[-1].notes.extend(
-            f"{o.lang} {o.kind} {o.q!r}: wanted {o.relevant}, top 5 {o.found[:5]}" for o in misses
+    results.append(
+        Result(
+            f"{name} queries missing a relevant article in the top 5",
+            f"{len(misses)} of {len(outcomes)}",
+            notes=[
+                f"{o.lang} {o.kind} {o.q!r}: wanted {o.relevant}, top 5 {o.found[:5]}"
+                for o in misses
+            ],
         )
+    )
     return results
 
 
