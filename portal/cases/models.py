@@ -105,3 +105,5 @@ class CaseAccess(Base):
 
 
 Index("ix_cases_email_created", Case.email, Case.created_at)
+# The agents' queue: open work by promised response time (see ``cases.queue``).
+Index("ix_cases_status_promised", Case.status, Case.promised_at)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8f804e4c2580
+Revision ID: feb7f9b823f9
 Revises: 
-Create Date: 2026-11-23 17:47:57.247621
+Create Date: 2026-11-23 18:27:35.020612
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '8f804e4c2580'
+revision: str = 'feb7f9b823f9'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -111,6 +111,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_parent_case_id'), ['parent_case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_priority'), ['priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
+        batch_op.create_index('ix_cases_status_promised', ['status', 'promised_at'], unique=False)
 
     op.create_table('staff_roles',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -380,6 +381,7 @@ def downgrade() -> None:
     op.drop_table('staff_sessions')
     op.drop_table('staff_roles')
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_status_promised')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_priority'))
         batch_op.drop_index(batch_op.f('ix_cases_parent_case_id'))
