@@ -7,6 +7,7 @@ cache look-ups, which are cheap enough for the event loop.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -60,9 +61,14 @@ class KnowledgeSite:
     async def running(self) -> AsyncIterator[KnowledgeSite]:
         """Open (or repair) the index before the first request; stop indexing at shutdown."""
         await anyio.to_thread.run_sync(self.search.start)
+        # The index, its vocabularies and everything loaded so far live as long as the process:
+        # keep them out of the cyclic garbage collector's passes, which every request triggers.
+        gc.collect()
+        gc.freeze()
         try:
             yield self
         finally:
+            gc.unfreeze()  # an app stopped inside a longer process (tests) may be collected
             await anyio.to_thread.run_sync(self.search.stop)
 
     def hash(self, purpose: str, value: str) -> str:
