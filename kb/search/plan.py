@@ -63,6 +63,11 @@ def _tokens(text: str) -> list[str]:
     return [part for token in words(text) for part in re.split(r"[-'’]", token) if part]
 
 
+def _glued(token: str) -> str:
+    """A word as one folded string: "E-post" → "epost" (how synonyms and queries compare)."""
+    return fold("".join(_tokens(token)))
+
+
 def _fields(lang: str) -> tuple[str, str]:
     return f"title_{lang}", f"text_{lang}"
 
@@ -103,7 +108,9 @@ class Planner:
 
     def _stems(self, text: str) -> tuple[str, ...]:
         """A synonym member as the query sees it: stems of its words, stop words left out."""
-        return tuple(self.a.forms(fold(w))[0] for w in _tokens(text) if not self.a.is_stop(w))
+        return tuple(
+            self.a.forms(_glued(w))[0] for w in words(text) if len(w) > 1 and not self.a.is_stop(w)
+        )
 
     def _compile(self, groups: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]]]:
         compiled = []
@@ -200,7 +207,7 @@ class Planner:
         content = [t for t in tokens if len(t) > 1 and not self.a.is_stop(t)]
         if not content and not plan.concepts:
             content = tokens  # a query of stop words only still searches them
-        stems = [self.a.forms(fold(t))[0] for t in content]
+        stems = [self.a.forms(_glued(t))[0] for t in content]
         i = 0
         while i < len(content):
             syn = self._synonym_at(stems, i) if self.synonyms else None

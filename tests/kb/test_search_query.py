@@ -212,3 +212,10 @@ def test_synonym_with_a_stop_word_inside(tmp_path: Path) -> None:
     index = build(tmp_path, [doc("cool:en", "en", "Cooling-off period", "You have 14 days.")])
     index.set_synonyms({"en": [["right of withdrawal", "cooling-off period"]]})
     assert [h.key for h in search(index, "en", "right of withdrawal").hits] == ["cool"]
+
+
+def test_hyphenated_words_match_written_together_and_in_synonyms(tmp_path: Path) -> None:
+    index = build(tmp_path, [doc("mail:sv", "sv", "Byt e-postadress", "Ändra din epostadress.")])
+    index.set_synonyms({"sv": [["e-post", "mejl"]]})
+    assert [h.key for h in search(index, "sv", "epostadress").hits] == ["mail"]
+    assert [h.key for h in search(index, "sv", "e-postadress").hits] == ["mail"]
