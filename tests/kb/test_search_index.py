@@ -193,3 +193,18 @@ def test_danish_and_finnish_are_ready(tmp_path: Path, lang: str) -> None:
              "fi": ("Palautusoikeus", "Sinulla on palautusoikeus 14 päivää.")}[lang]  # fmt: skip
     index = build(tmp_path, [doc(f"x:{lang}", lang, *words)])
     assert keys(index, lang, words[0].lower()) == ["x"]
+
+
+def test_a_large_rebuild_is_written_by_one_process_per_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kb.search.build as build_module
+
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_DOCUMENTS", 0)
+    many = [doc(f"n{i}:en", "en", f"Note {i}", f"Parallel note number {i}.") for i in range(60)]
+    index = SearchIndex(tmp_path)
+    index.rebuild([*ALL, *many])
+    assert search(index, "en", "parallel note").total == 60
+    assert "sv-withdrawal" in keys(index, "sv", "ångerrätt")
+    index.update([doc("late:en", "en", "Late note", "Parallel afterthought.")])
+    assert search(index, "en", "parallel").total == 61
