@@ -233,6 +233,9 @@ class SearchService:
         index = self.index
         if index is None:
             return
+        if index.needs_rebuild:  # a search found the index damaged while the server ran
+            self._rebuild()
+            return
         try:
             index.searcher()  # follows a generation swapped in by another process
             if index.generation.name != self._generation:
@@ -252,6 +255,18 @@ class SearchService:
         if stamp != self._stamp:
             self._stamp = stamp
             self._reconcile()
+
+    def _rebuild(self) -> None:
+        assert self.index is not None
+        log.warning("rebuilding the search index from the database")
+        try:
+            self.index.rebuild(self.documents())
+        except Exception:
+            log.exception("could not rebuild the search index; trying again shortly")
+            return
+        self.index.needs_rebuild = False
+        self._generation, self._indexed, self._stamp = self.index.generation.name, None, None
+        self._invalidate()
 
     def _reconcile(self) -> None:
         """Index every published translation whose last change the index does not have, and

@@ -174,3 +174,15 @@ def test_edits_made_by_another_instance_reach_this_index(
 
     eventually(lambda: _found(app_client, "filter") == ["fridge-ice"], what="added elsewhere")
     eventually(lambda: _found(app_client, "limescale") == ["kettle-descaling"], what="synonyms")
+
+
+def test_an_index_found_damaged_while_running_is_rebuilt(
+    app_client: TestClient, settings: Settings
+) -> None:
+    index = app_client.app.state.knowledge.search.index
+    before = _generation(settings)
+
+    index.needs_rebuild = True  # what a search does when it meets a damaged segment
+
+    eventually(lambda: not index.needs_rebuild and _generation(settings) != before, what="rebuilt")
+    assert _found(app_client, "citric") == ["kettle-descaling"]
