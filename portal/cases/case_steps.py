@@ -44,6 +44,7 @@ FOLLOW_UP_OF = "follow_up_of"
 ASSIGNED = "assigned"
 PRIORITY_CHANGED = "priority_changed"
 CATEGORY_CHANGED = "category_changed"
+ATTENTION_HANDLED = "attention_handled"
 
 
 class UpdateError(ValueError):

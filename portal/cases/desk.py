@@ -65,6 +65,7 @@ EVENT_LABELS = {
     "feedback": N_("The customer answered whether the problem is solved"),
     "follow_up_opened": N_("A follow-up case was opened"),
     "follow_up_of": N_("Follow-up of an earlier case"),
+    "attention_handled": N_("Marked what the customer added as handled"),
 }
 OTHER_EVENT = N_("Update")
 

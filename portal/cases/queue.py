@@ -27,6 +27,8 @@ ACTIVE_STATUSES = ("new", "open", "waiting")
 STATUS_ACTIVE, STATUS_ALL = "active", "all"
 ASSIGNEE_ME, ASSIGNEE_NONE = "me", "none"
 DUE_SOON, DUE_OVERDUE = "soon", "overdue"
+# The "new from the customer" filter: cases where the customer added something not yet handled.
+ATTENTION = "new"
 SORTS = ("due", "created", "updated")
 
 
@@ -39,6 +41,7 @@ class QueueFilter:
     assignee: str = ""  # "", "me", "none" or a staff user id
     lang: str = ""
     due: str = ""  # "", "soon" or "overdue"
+    attention: str = ""  # "" or "new": only cases with something new from the customer
     sort: str = "due"
     page: int = 1
 
@@ -52,6 +55,7 @@ class QueueFilter:
             status=status or STATUS_ACTIVE,
             assignee=assignee,
             due=self.due if self.due in (DUE_SOON, DUE_OVERDUE) else "",
+            attention=self.attention if self.attention == ATTENTION else "",
             sort=self.sort if self.sort in SORTS else "due",
             page=max(1, self.page),
         )
@@ -129,6 +133,8 @@ def _conditions(
             found.append(Case.assignee_id == int(filters.assignee))
     if skip != "due" and filters.due:
         found.append(_due_conditions(now)[filters.due])
+    if skip != "attention" and filters.attention:
+        found.append(Case.needs_attention.is_(True))
     return found
 
 
@@ -164,6 +170,12 @@ def _counts(session: Session, filters: QueueFilter, me: int, now: datetime) -> d
         ).where(*_conditions(filters, me, now, skip="due"))
     ).one()
     counts["due"] = dict(zip(due, (int(n) for n in row), strict=True))
+    attention = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.needs_attention.is_(True), *_conditions(filters, me, now, skip="attention"))
+    )
+    counts["attention"] = {ATTENTION: attention or 0}
     return counts
 
 

@@ -14,7 +14,11 @@ is the request's address for the audit log)::
     assign(session, case, staff, assignee_id, now)                    # None: unassigned
     set_priority(session, case, staff, priority, now)                 # PRIORITIES
     set_category(session, case, staff, category, now)                 # intake.CATEGORIES
-    mark_seen(session, case, staff, now)                              # clears needs_attention
+    mark_handled(session, case, staff, now)                           # clears needs_attention
+
+"New from the customer" (``needs_attention``) is set when the customer adds information and is
+cleared only by a public reply, by resolving, or by an agent marking it handled — never by merely
+opening the case, so a case someone glanced at does not drop out of the queue's filter unanswered.
 
 Bad input raises ``UpdateError`` (a ``FieldError`` list, English message ids); a status or
 category outside the lists raises it too. The customer's side::
@@ -37,6 +41,7 @@ from portal.cases.attachments import StagedFile
 from portal.cases.case_steps import (
     AGENT_REPLY,
     ASSIGNED,
+    ATTENTION_HANDLED,
     CATEGORY_CHANGED,
     INTERNAL_NOTE,
     PRIORITY_CHANGED,
@@ -84,7 +89,7 @@ __all__ = [
     "check_feedback",
     "check_message",
     "first_access",
-    "mark_seen",
+    "mark_handled",
     "set_category",
     "set_priority",
 ]
@@ -248,9 +253,22 @@ def set_category(
     )
 
 
-def mark_seen(session: Session, case: Case, staff: Staff, now: datetime) -> None:
-    """An agent has read what the customer added, without answering yet."""
+def mark_handled(
+    session: Session, case: Case, staff: Staff, now: datetime, *, client: str = ""
+) -> CaseEvent | None:
+    """An agent has dealt with what the customer added without a reply (e.g. a note or a call).
+
+    An internal timeline entry and an audit entry say who did it; None when nothing was new.
+    """
+    if not case.needs_attention:
+        return None
     case.needs_attention = False
+    case.updated_at = now
+    event = add_event(session, case, ATTENTION_HANDLED, now, public=False, author=staff.name)
+    record_audit(
+        session, staff, "case.handled", case, {"event_id": event.id}, client=client, at=now
+    )
+    return event
 
 
 def check_status(status: str) -> None:

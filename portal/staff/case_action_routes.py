@@ -204,8 +204,29 @@ async def case_assignee(
     return await _field_change(request, services, reference, "assignee", change)
 
 
+@post("/staff/cases/{reference:str}/handled", guards=[requires_agent], include_in_schema=False)
+async def case_handled(
+    request: Request[Any, Any, Any], services: NamedDependency[Services], reference: FromPath[str]
+) -> Response[Any]:
+    """Clear "New from the customer" without replying (a public reply clears it too)."""
+
+    def change(session: Session, case: Case, staff: StaffIdentity, client: str) -> object:
+        return updates.mark_handled(session, case, staff, services.clock(), client=client)
+
+    result = await _apply(request, services, reference, change)
+    done = "handled" if result is not None else "unchanged"
+    return Redirect(_case_url(normalise_reference(reference), done), status_code=303)
+
+
 def _agent_ids(session: Session) -> set[int]:
     return {a.id for a in list_agents(session)}
 
 
-route_handlers = [case_reply, case_status, case_category, case_priority, case_assignee]
+route_handlers = [
+    case_reply,
+    case_status,
+    case_category,
+    case_priority,
+    case_assignee,
+    case_handled,
+]

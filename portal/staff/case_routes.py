@@ -44,6 +44,7 @@ DONE = {
     "category": N_("The category was changed."),
     "priority": N_("The priority was changed."),
     "assignee": N_("The assignee was changed."),
+    "handled": N_("Marked as handled: the case has left the “New from the customer” list."),
     "unchanged": N_("Nothing was changed."),
 }
 
@@ -60,6 +61,7 @@ def _queue_context(queue: Queue) -> dict[str, Any]:
         "assignee": f.assignee,
         "lang": f.lang,
         "due": f.due,
+        "attention": f.attention,
         "sort": f.sort,
     }
     kept = {k: v for k, v in params.items() if v and not (k == "sort" and v == "due")}
@@ -92,6 +94,7 @@ async def case_queue(
     assignee: FromQuery[str] = "",
     lang: FromQuery[str] = "",
     due: FromQuery[str] = "",
+    attention: FromQuery[str] = "",
     sort: FromQuery[str] = "due",
     page: FromQuery[str] = "1",
 ) -> Response[Any]:
@@ -102,6 +105,7 @@ async def case_queue(
         assignee=assignee[:12],
         lang=lang[:8],
         due=due,
+        attention=attention,
         sort=sort,
         page=_page_number(page),
     )

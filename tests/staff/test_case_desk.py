@@ -13,6 +13,7 @@ from staff_support import app_client, audit_actions, make_staff, sign_in, submit
 
 from kb import articles
 from kb.articles import TranslationContent
+from portal.cases import updates
 from portal.cases.models import Case
 from portal.mail.models import OutboxMessage
 
@@ -283,3 +284,67 @@ def test_a_reply_posted_from_another_site_is_refused(client, services, desk) -> 
         assert response.status_code == 403
     assert len(_timeline(client.get(desk["page"]).text)) == 1
     assert _case(services, desk["reference"]).status == "new"
+
+
+def _customer_adds(services, settings, reference: str, text: str) -> None:
+    with services.write() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        updates.add_customer_message(session, case, text, (), settings, services.clock())
+
+
+def _attention_refs(client) -> list[str]:
+    doc = parse(client.get("/staff/cases?attention=new").text)
+    table = doc.find("table", class_="case-queue")
+    if table is None:
+        return []
+    return [row.find("th").find("a").text for row in table.find("tbody").find_all("tr")]
+
+
+def test_news_from_the_customer_stays_marked_until_answered(
+    client, services, settings, desk
+) -> None:
+    reference = desk["reference"]
+    _customer_adds(services, settings, reference, "The box was wet too.")
+    assert _attention_refs(client) == [reference]
+    queue = parse(client.get("/staff/cases").text)
+    option = queue.by_id("filter-attention").find("option", value="new")
+    assert option.text.strip() == "New from the customer (1)"
+    # Opening the case or adding an internal note leaves the mark: nobody answered yet.
+    assert "New from the customer" in client.get(desk["page"]).text
+    submit(client, desk["page"], desk["page"] + "/reply", message="Ask the courier.", internal="1")
+    assert _case(services, reference).needs_attention is True
+    # A public reply clears it.
+    response = submit(client, desk["page"], desk["page"] + "/reply", message="A new box is coming.")
+    assert response.status_code == 303
+    assert _case(services, reference).needs_attention is False
+    assert _attention_refs(client) == []
+    assert parse(client.get(desk["page"]).text).find("form", class_="attention-form") is None
+
+
+def test_an_agent_marks_the_customers_news_handled(client, services, settings, desk) -> None:
+    reference = desk["reference"]
+    _customer_adds(services, settings, reference, "I found the receipt.")
+    page = client.get(desk["page"]).text
+    assert parse(page).find("form", class_="attention-form") is not None
+    before = _outbox(services)
+    response = submit(client, desk["page"], desk["page"] + "/handled")
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("done=handled")
+    shown = client.get(response.headers["location"]).text
+    assert "Marked as handled" in parse(shown).find(role="status").text
+    assert any(
+        "Marked what the customer added as handled" in text and kind == "internal"
+        for text, kind in _timeline(shown)
+    )
+    case = _case(services, reference)
+    assert case.needs_attention is False
+    assert ("case.handled", "olle@example.com", str(case.id)) in audit_actions(services)
+    assert _outbox(services) == before  # the customer is not emailed
+    assert "Marked what the customer added" not in _customer_page(client, desk)
+    assert _attention_refs(client) == []
+    # Nothing new: marking again changes nothing.
+    token = page_form(client.get(desk["page"]).text, desk["page"] + "/status")["_csrf_token"]
+    again = client.post(
+        desk["page"] + "/handled", data={"_csrf_token": token}, follow_redirects=False
+    )
+    assert again.headers["location"].endswith("done=unchanged")

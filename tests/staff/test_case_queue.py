@@ -28,10 +28,11 @@ def cases(services) -> dict[str, object]:
         ),
         "C": make_case(
             services, due=2 * h, category="billing", assignee_id=other, created_at=NOW - 3 * h,
+            needs_attention=True,
         ),
         "D": make_case(
             services, due=3 * h, status="open", assignee_id=me, created_at=NOW - 4 * h,
-            first_response_at=NOW - h / 6, updated_at=NOW - h / 6,
+            first_response_at=NOW - h / 6, updated_at=NOW - h / 6, needs_attention=True,
         ),
         "E": make_case(
             services, due=48 * h, status="waiting", category="other", lang="nb",
@@ -79,10 +80,12 @@ def test_counts_per_filter_value_apply_the_other_filters(services, cases) -> Non
     assert counts["assignee"][str(cases["other"])] == 1
     assert counts["lang"] == {"en": 4, "sv": 1, "nb": 1}
     assert counts["category"] == {"product": 3, "service": 1, "billing": 1, "other": 1}
+    assert counts["attention"] == {"new": 2}
 
     mine = _load(services, cases["me"], assignee="me")
     assert mine.counts["due"] == {"overdue": 1, "soon": 0}
     assert mine.counts["lang"] == {"sv": 1, "en": 1}
+    assert mine.counts["attention"] == {"new": 1}
     # The assignee counts ignore the assignee filter itself.
     assert mine.counts["assignee"]["none"] == 3
 
@@ -99,6 +102,9 @@ def test_counts_per_filter_value_apply_the_other_filters(services, cases) -> Non
         ({"status": "resolved"}, ["F"]),
         ({"status": "waiting"}, ["E"]),
         ({"status": "all", "due": "overdue"}, ["B", "A"]),  # a resolved case is never overdue
+        ({"attention": "new"}, ["C", "D"]),
+        ({"attention": "new", "assignee": "me"}, ["D"]),
+        ({"attention": "nonsense"}, ["B", "A", "C", "G", "E", "D"]),
     ],
 )
 def test_filters(services, cases, filters, expected) -> None:

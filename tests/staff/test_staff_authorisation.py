@@ -84,6 +84,7 @@ ROUTES += [
     ("POST", "/staff/cases/{reference}/category", AGENT),
     ("POST", "/staff/cases/{reference}/priority", AGENT),
     ("POST", "/staff/cases/{reference}/assignee", AGENT),
+    ("POST", "/staff/cases/{reference}/handled", AGENT),
     ("GET", "/staff/reply-templates", ADMIN),
     ("GET", "/staff/reply-templates/new", ADMIN),
     ("POST", "/staff/reply-templates", ADMIN),
