@@ -1,12 +1,19 @@
 """Reply templates: stock answers admins keep per language, with the customer's name and the case
 reference filled in when an agent inserts one into a reply.
 
-Placeholders are replaced literally (``{name}``, ``{reference}``), so any other braces in a
-template stay as written and a template can never reach other attributes of the case.
+Placeholders are replaced literally (``{greeting}``, ``{name}``, ``{reference}``), so any other
+braces in a template stay as written and a template can never reach other attributes of the case.
+
+Many cases come without a name (it is optional on the form), and "Hello customer," reads like a
+form letter. So ``{greeting}`` is "Hello Anna," or just "Hello," in the case's language, and
+without a name ``{name}`` is left out with the space or comma before it ("Hej {name}, tack" →
+"Hej, tack"; "Thank you, {name}." → "Thank you."). Salutations that need a name ("Dear {name},")
+become the plain greeting.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import String, Text, UniqueConstraint, select
@@ -18,7 +25,15 @@ from portal.i18n import LANGUAGES, N_, gettext
 
 MAX_NAME = 200
 MAX_BODY = 10_000
-PLACEHOLDERS = ("{name}", "{reference}")
+PLACEHOLDERS = ("{greeting}", "{name}", "{reference}")
+_PLACEHOLDER = re.compile(r"\{(greeting|name|reference)\}")
+# "Dear {name}," at the start of a line: a salutation that makes no sense without the name.
+_SALUTATION = re.compile(
+    r"^([^\S\n]*)(?:dear|kära|käre|bästa|kjære)[^\S\n]+\{name\}[^\S\n]*[,!.:]?",
+    re.MULTILINE | re.IGNORECASE,
+)
+# Any other place the name goes, with the comma or space that leads up to it.
+_NAME_ELSEWHERE = re.compile(r"[^\S\n]*,?[^\S\n]*\{name\}")
 
 
 class ReplyTemplate(Base):
@@ -87,7 +102,19 @@ def delete_template(session: Session, template: ReplyTemplate) -> None:
     session.flush()
 
 
+def greeting(case: Case) -> str:
+    """ "Hello Anna," or, without a name, "Hello," — in the case's language."""
+    name = case.name.strip()
+    if name:
+        return gettext(case.lang, "Hello %(name)s,", name=name)
+    return gettext(case.lang, "Hello,")
+
+
 def fill(body: str, case: Case) -> str:
-    """The template's text for ``case``: its customer's name and its reference filled in."""
-    name = case.name.strip() or gettext(case.lang, "customer")
-    return body.replace("{name}", name).replace("{reference}", case.reference)
+    """The template's text for ``case``: greeting, customer's name and reference filled in."""
+    name = case.name.strip()
+    if not name:
+        body = _SALUTATION.sub(lambda m: m.group(1) + "{greeting}", body)
+        body = _NAME_ELSEWHERE.sub("", body)
+    values = {"greeting": greeting(case), "name": name, "reference": case.reference}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], body)

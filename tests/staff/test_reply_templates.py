@@ -7,7 +7,8 @@ from helpers import parse
 from sqlalchemy import select
 from staff_support import audit_actions, make_staff, sign_in, submit
 
-from portal.cases.reply_templates import ReplyTemplate
+from portal.cases.models import Case
+from portal.cases.reply_templates import ReplyTemplate, fill
 
 
 @pytest.fixture
@@ -73,3 +74,32 @@ def test_an_empty_text_is_refused(admin, services) -> None:
 
 def test_an_unknown_template_is_not_found(admin) -> None:
     assert admin.get("/staff/reply-templates/999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "body", "expected"),
+    [
+        (
+            "en",
+            "Anna Berg",
+            "Hello {name}, about {reference}.",
+            "Hello Anna Berg, about K7M3-QX9T.",
+        ),
+        ("en", "", "Hello {name}, about {reference}.", "Hello, about K7M3-QX9T."),
+        ("en", "  ", "{greeting}\n\nThank you, {name}.", "Hello,\n\nThank you."),
+        ("en", "Anna", "{greeting}\n\nThank you, {name}.", "Hello Anna,\n\nThank you, Anna."),
+        ("sv", "", "{greeting}\nTack {name} för att du skrev.", "Hej!\nTack för att du skrev."),
+        ("sv", "", "Hej {name}, tack för ditt ärende.", "Hej, tack för ditt ärende."),
+        ("sv", "", "Kära {name},\nTack.", "Hej!\nTack."),
+        ("nb", "", "{greeting}\nTakk for meldingen.", "Hei!\nTakk for meldingen."),
+        ("nb", "Ola", "{greeting}", "Hei, Ola!"),
+        ("en", "", "Dear {name},\n{unknown} stays.", "Hello,\n{unknown} stays."),
+        ("en", "{reference}", "Hi {name}", "Hi {reference}"),  # a name is never a placeholder
+    ],
+)
+def test_a_template_greets_the_customer_naturally_with_or_without_a_name(
+    lang, name, body, expected
+) -> None:
+    case = Case(name=name, lang=lang, reference="K7M3-QX9T")
+    assert fill(body, case) == expected
+    assert "customer" not in fill(body, case)
