@@ -31,6 +31,14 @@ class Case(Base):
     promised_at: Mapped[datetime] = mapped_column()
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The response-time engine (``portal.sla``): the calendar the promise was counted on, the
+    # working time it promised, the resolution due time, and the paused clock while the case
+    # waits on the customer (``paused_at`` while paused; ``paused_work_s`` in total).
+    sla_calendar: Mapped[str] = mapped_column(String(16), default="")
+    promised_work_s: Mapped[int | None] = mapped_column(default=None)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    paused_at: Mapped[datetime | None] = mapped_column(default=None)
+    paused_work_s: Mapped[int] = mapped_column(default=0)
     # The agents' side (see ``cases.updates``): who works the case, how urgent it is, and whether
     # the customer wrote something no agent has answered yet.
     priority: Mapped[str] = mapped_column(String(16), default="normal", index=True)
