@@ -118,7 +118,7 @@ async def totp_setup(
         with services.write() as session:
             user = accounts.get_user(session, staff.id)
             assert user is not None
-            accounts.start_totp(session, user)
+            accounts.start_totp(session, user, secret_key=services.settings.secret_key)
 
     try:
         await services.run(unit)
@@ -130,9 +130,9 @@ async def totp_setup(
 def _waiting_secret(services: Services, user_id: int) -> str | None:
     with services.read() as session:
         user = accounts.get_user(session, user_id)
-        if user is None or user.totp_enabled or not user.totp_secret:
+        if user is None or user.totp_enabled:
             return None
-        return user.totp_secret
+        return accounts.totp_secret(user, secret_key=services.settings.secret_key)
 
 
 async def _totp_page(
@@ -173,7 +173,14 @@ async def totp_confirm(
         with services.write() as session:
             user = accounts.get_user(session, staff.id)
             assert user is not None
-            accounts.confirm_totp(session, user, code, services.clock(), client=client_ip(request))
+            accounts.confirm_totp(
+                session,
+                user,
+                code,
+                services.clock(),
+                secret_key=services.settings.secret_key,
+                client=client_ip(request),
+            )
 
     try:
         await services.run(unit)
@@ -195,7 +202,12 @@ async def totp_disable(
             user = accounts.get_user(session, staff.id)
             assert user is not None
             accounts.disable_own_totp(
-                session, user, code, services.clock(), client=client_ip(request)
+                session,
+                user,
+                code,
+                services.clock(),
+                secret_key=services.settings.secret_key,
+                client=client_ip(request),
             )
 
     try:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from portal.db.base import utcnow
 from portal.i18n import N_
-from portal.staff import totp
+from portal.staff import totp, totp_storage
 from portal.staff.audit import Actor, record_audit
 from portal.staff.models import ADMIN, ROLES, StaffRole, StaffSession, StaffUser
 
@@ -317,34 +317,57 @@ def sign_out_user(session: Session, user: StaffUser, *, by: Actor | None, client
 # -- second factor ------------------------------------------------------------------------------
 
 
-def start_totp(session: Session, user: StaffUser) -> str:
-    """A fresh secret to show the person; it takes effect only once a code from it is confirmed."""
+def start_totp(session: Session, user: StaffUser, *, secret_key: str) -> str:
+    """A fresh secret to show the person; it takes effect only once a code from it is confirmed.
+
+    Stored sealed with a key from ``secret_key`` (see ``totp_storage``); the plain secret is
+    returned once, for the set-up page.
+    """
     if user.totp_enabled:
         raise AccountError("code", N_("Two-step sign-in is already on."))
-    user.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    user.totp_secret = totp_storage.seal_secret(secret, secret_key, user.id)
     user.totp_last_step = None
-    return user.totp_secret
+    return secret
 
 
-def verify_totp(user: StaffUser, code: str, now: datetime) -> bool:
-    """Is ``code`` valid now (±30 s) and not used before? Records its step when it is."""
-    if not user.totp_secret:
+def totp_secret(user: StaffUser, *, secret_key: str) -> str | None:
+    """The person's TOTP secret in base32 (sealed or, from before encryption, plain)."""
+    return totp_storage.open_secret(user.totp_secret, secret_key, user.id)
+
+
+def verify_totp(user: StaffUser, code: str, now: datetime, *, secret_key: str) -> bool:
+    """Is ``code`` valid now (±30 s) and not used before? Records its step when it is.
+
+    A secret still stored in plain text is sealed on the way (the first right code after an
+    upgrade moves it over).
+    """
+    secret = totp_secret(user, secret_key=secret_key)
+    if not secret:
         return False
-    step = totp.matching_step(user.totp_secret, code, now)
+    step = totp.matching_step(secret, code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     user.totp_last_step = step
+    if user.totp_secret and totp_storage.is_plain(user.totp_secret):
+        user.totp_secret = totp_storage.seal_secret(secret, secret_key, user.id)
     return True
 
 
 def confirm_totp(
-    session: Session, user: StaffUser, code: str, now: datetime, *, client: str = ""
+    session: Session,
+    user: StaffUser,
+    code: str,
+    now: datetime,
+    *,
+    secret_key: str,
+    client: str = "",
 ) -> None:
     if user.totp_enabled:
         raise AccountError("code", N_("Two-step sign-in is already on."))
     if not user.totp_secret:
         raise AccountError("code", N_("Start the set-up again: no secret is waiting."))
-    if not verify_totp(user, code, now):
+    if not verify_totp(user, code, now, secret_key=secret_key):
         raise AccountError(
             "code", N_("That code is not right. Enter the six digits your app shows now.")
         )
@@ -353,12 +376,18 @@ def confirm_totp(
 
 
 def disable_own_totp(
-    session: Session, user: StaffUser, code: str, now: datetime, *, client: str = ""
+    session: Session,
+    user: StaffUser,
+    code: str,
+    now: datetime,
+    *,
+    secret_key: str,
+    client: str = "",
 ) -> None:
     """Turning the second factor off takes a current code, so a left-open session cannot."""
     if not user.totp_enabled:
         return
-    if not verify_totp(user, code, now):
+    if not verify_totp(user, code, now, secret_key=secret_key):
         raise AccountError(
             "code", N_("That code is not right. Enter the six digits your app shows now.")
         )

@@ -184,7 +184,13 @@ async def code_submit(
     def unit() -> sessions.SignInResult:
         with services.write() as session:
             return sessions.complete_second_factor(
-                session, token, code, now=services.clock(), idle=_idle(services), client=client
+                session,
+                token,
+                code,
+                now=services.clock(),
+                idle=_idle(services),
+                secret_key=services.settings.secret_key,
+                client=client,
             )
 
     result = await services.run(unit)

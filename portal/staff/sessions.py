@@ -197,13 +197,14 @@ def complete_second_factor(
     *,
     now: datetime,
     idle: timedelta,
+    secret_key: str,
     client: str = "",
 ) -> SignInResult:
     """A right code turns the half-way session into a full one, under a new token."""
     user = pending_second_factor(session, token, now=now, idle=idle)
     if user is None:
         return FAILED
-    if not accounts.verify_totp(user, code, now):
+    if not accounts.verify_totp(user, code, now, secret_key=secret_key):
         record_audit(
             session, None, "sign_in.failed", user, {"reason": "code"}, client=client, at=now
         )

@@ -19,7 +19,8 @@ from staff_support import (
     submit,
 )
 
-from portal.staff import totp
+from portal.staff import totp, totp_storage
+from portal.staff.models import StaffUser
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
@@ -214,3 +215,53 @@ def test_an_admin_can_turn_it_off_for_someone_who_lost_their_phone(client, servi
     client.cookies.clear()
 
     assert sign_in(client, "maja@example.com").headers["location"] == "/staff/"
+
+
+def test_the_secret_is_stored_encrypted_not_as_shown(client, services, settings) -> None:
+    clock = services.clock = Clock()
+    user_id = make_staff(services, "maja@example.com")
+    sign_in(client, "maja@example.com")
+    secret = _enrol(client, services, clock)
+    stored = load_user(services, user_id).totp_secret
+    assert stored is not None
+    assert secret not in stored
+    assert base64.b32decode(secret) not in base64.urlsafe_b64decode(stored + "==")
+    assert len(stored) <= 64  # fits the column on PostgreSQL
+    assert totp_storage.open_secret(stored, settings.secret_key, user_id) == secret
+    # Another key, or the value copied onto another account, opens nothing.
+    assert totp_storage.open_secret(stored, settings.secret_key + "x", user_id) is None
+    assert totp_storage.open_secret(stored, settings.secret_key, user_id + 1) is None
+    # Sealing twice gives different values (a fresh nonce each time).
+    again = totp_storage.seal_secret(secret, settings.secret_key, user_id)
+    assert again != stored
+    assert totp_storage.open_secret(again, settings.secret_key, user_id) == secret
+
+
+def test_a_secret_kept_in_plain_text_still_works_and_is_then_encrypted(client, services) -> None:
+    """Rows written before encryption: read as they are, sealed at the first right code."""
+    clock = services.clock = Clock()
+    user_id = make_staff(services, "maja@example.com")
+    with services.write() as session:
+        user = session.get(StaffUser, user_id)
+        user.totp_secret, user.totp_enabled = RFC_SECRET, True
+    response = sign_in(client, "maja@example.com")
+    assert response.headers["location"].startswith("/staff/login/code")
+    done = submit(
+        client, response.headers["location"], "/staff/login/code",
+        code=totp.code_at(RFC_SECRET, clock()),
+    )  # fmt: skip
+    assert done.status_code == 303
+    assert client.get("/staff/account", follow_redirects=False).status_code == 200
+    stored = load_user(services, user_id).totp_secret
+    assert stored != RFC_SECRET
+    assert not totp_storage.is_plain(stored)
+    # And the sealed secret keeps working for the next sign-in.
+    submit(client, "/staff/", "/staff/logout")
+    clock.advance(minutes=1)
+    response = sign_in(client, "maja@example.com")
+    done = submit(
+        client, response.headers["location"], "/staff/login/code",
+        code=totp.code_at(RFC_SECRET, clock()),
+    )  # fmt: skip
+    assert done.status_code == 303
+    assert client.get("/staff/account", follow_redirects=False).status_code == 200
