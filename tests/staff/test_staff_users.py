@@ -269,3 +269,44 @@ def test_the_audit_log_pages_through_older_entries(client, services, admin) -> N
     second = _rows(client.get(older).text)
     assert len(second) == 57 - 50  # 55 + Ada's creation + her sign-in
     assert second[-1][2] == "user.create"
+
+
+def _roles_panel(client):
+    page = client.get("/staff/")
+    assert page.status_code == 200
+    return parse(page.text).find("section", class_="your-roles")
+
+
+def test_an_admin_is_told_which_roles_they_hold_and_where_to_add_more(
+    client, services, admin
+) -> None:
+    panel = _roles_panel(client)
+    assert [li.find("strong").text for li in panel.find_all("li")] == ["Admin"]
+    assert "case desk and the knowledge base are not open to you" in panel.text
+    link = panel.find("a", href=f"/staff/users/{admin}")
+    assert link is not None
+    assert link.text == "Add roles on your user page"
+    assert client.get("/staff/cases", follow_redirects=False).status_code == 403
+
+    response = submit(
+        client, link.get("href"), f"/staff/users/{admin}", roles=["admin", "agent", "editor"]
+    )
+    assert response.status_code == 303
+    panel = _roles_panel(client)
+    assert [li.find("strong").text for li in panel.find_all("li")] == ["Admin", "Editor", "Agent"]
+    assert panel.find("a") is None
+    assert "not open to you" not in panel.text
+    page = parse(client.get("/staff/").text)
+    assert page.find("a", href="/staff/cases") is not None
+    assert page.find("a", href="/staff/kb") is not None
+    assert client.get("/staff/cases", follow_redirects=False).status_code == 200
+
+
+def test_staff_without_a_role_are_told_an_admin_can_add_it(client, services) -> None:
+    make_staff(services, "olle@example.com", ["agent"], name="Olle Agent")
+    sign_in(client, "olle@example.com")
+    panel = _roles_panel(client)
+    assert [li.find("strong").text for li in panel.find_all("li")] == ["Agent"]
+    assert "the knowledge base is not open to you" in panel.text
+    assert "An admin can add roles to your account." in panel.text
+    assert panel.find("a") is None
