@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,8 +91,23 @@ def db_upgrade() -> None:
     """Apply all migrations (safe to run repeatedly)."""
     from portal.db.migrate import upgrade
 
-    upgrade(_settings().effective_database_url)
+    settings = _settings()
+    upgrade(settings.effective_database_url)
+    _seed_sla(settings)
     click.echo("Database is up to date.")
+
+
+def _seed_sla(settings: Settings) -> None:
+    """Add the default response-time calendars and policies that are missing (never edits)."""
+    from portal.services import Services
+    from portal.sla.policies import ensure_defaults
+
+    services = Services.build(settings)
+    try:
+        with services.write() as session:
+            ensure_defaults(session)
+    finally:
+        services.close()
 
 
 @main.group()
@@ -175,6 +191,7 @@ def demo() -> None:
         report = load_demo(services)
     finally:
         services.close()
+    _seed_sla(services.settings)
     for line in report.lines():
         click.echo(line)
     for problem in report.articles.errors:
@@ -197,27 +214,54 @@ def sla() -> None:
 )
 @click.option("--at", "at_text", default=None, help="Submission moment, ISO 8601 (default: now).")
 @click.option("--lang", default="en", type=click.Choice(["en", "sv", "nb"]), show_default=True)
-def sla_eta(category: str, at_text: str | None, lang: str) -> None:
-    """Print the promise for a submission: ISO 8601 first, then the customer's sentence."""
-    from datetime import UTC, datetime
+@click.option("--priority", default="normal", show_default=True, help="The case's priority.")
+@click.option("--explain", is_flag=True, help="Add a third line: target, queue and throughput.")
+def sla_eta(category: str, at_text: str | None, lang: str, priority: str, explain: bool) -> None:
+    """Print the promise for a submission: ISO 8601 first, then the customer's sentence.
 
-    from portal.sla.interim import CALENDAR_TZ, expected_response
+    The queue and throughput are read from the database; without one (or before
+    ``portal db upgrade``) the policy target stands alone.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.services import Services
+    from portal.sla.policies import default_config, load_sla
+    from portal.sla.promise import make_promise, target_promise
     from portal.sla.words import describe
 
-    if at_text is None:
-        at = datetime.now(UTC)
-    else:
+    at: datetime | None = None
+    if at_text is not None:
         try:
             at = datetime.fromisoformat(at_text)
         except ValueError as exc:
             raise click.BadParameter(
                 f"{at_text!r} is not an ISO 8601 date-time", param_hint="--at"
             ) from exc
-        if at.tzinfo is None:  # a bare local time is read in the calendar's zone
-            at = at.replace(tzinfo=CALENDAR_TZ)
-    text = describe(expected_response(category, at), lang)
+    services = Services.build(_settings())
+    try:
+        with services.read() as session:
+            config = load_sla(session)
+            at = _aware(at, config.calendar_for(lang).tz)
+            promise = make_promise(
+                session, category=category, lang=lang, at=at, priority=priority, config=config
+            )
+    except SQLAlchemyError:
+        at = _aware(at, default_config().calendar_for(lang).tz)
+        promise = target_promise(category, at, lang, priority=priority)
+    finally:
+        services.close()
+    text = describe(promise, lang)
     click.echo(text.iso)
     click.echo(text.sentence)
+    if explain:
+        click.echo(promise.explain())
+
+
+def _aware(at: datetime | None, tz: tzinfo) -> datetime:
+    """Now when ``at`` is None; a bare local time is read in the language's calendar zone."""
+    if at is None:
+        return datetime.now(UTC)
+    return at if at.tzinfo is not None else at.replace(tzinfo=tz)
 
 
 @main.group()

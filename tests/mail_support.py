@@ -17,7 +17,7 @@ from portal.mail.models import OutboxMessage
 from portal.mail.outbox import enqueue
 from portal.mail.worker import OutboxWorker
 from portal.services import Services
-from portal.sla.interim import expected_response
+from portal.sla.promise import target_promise
 
 
 @dataclass
@@ -55,7 +55,7 @@ def file_case(
             desired_outcome=desired_outcome,
             order_ref=order_ref,
             description=description,
-            promised_at=expected_response(category, now).due,
+            promised_at=target_promise(category, now).due,
         )
         session.add(case)
         session.flush()

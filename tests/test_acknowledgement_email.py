@@ -14,7 +14,7 @@ from portal.cases.access import case_for_token
 from portal.cases.models import Case
 from portal.i18n import gettext
 from portal.services import Services
-from portal.sla.interim import stored_promise
+from portal.sla.promise import case_promise
 from portal.sla.words import describe
 
 
@@ -29,7 +29,7 @@ def _promise_sentence(services: Services, case_id: int, lang: str) -> str:
     with services.read() as session:
         case = session.get(Case, case_id)
         assert case is not None
-        return describe(stored_promise(case.category, case.promised_at), lang).sentence
+        return describe(case_promise(case), lang).sentence
 
 
 def _case_link(html: str, lang: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from complaint_support import BASE_URL, PDF, PNG, case_cookie, only_case, reference_from, send
+from complaint_support import BASE_URL, PDF, PNG, case_cookie, reference_from, send
 from helpers import parse
 from litestar.testing import TestClient
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.app import create_app
 from portal.cases.access import grant_access
 from portal.cases.models import Attachment, Case, CaseEvent
-from portal.sla.interim import stored_promise
+from portal.sla.promise import case_promise
 from portal.sla.words import describe
 
 
@@ -60,8 +60,9 @@ def test_status_page_shows_status_promise_timeline_and_what_was_sent(client, ser
     assert main.find("h1").text == f"Your case {reference}"
     assert main.find(class_="status-badge").text == "Received"
     assert "Someone from our team will read it" in main.text
-    case = only_case(services)
-    promise = describe(stored_promise("product", case.promised_at), "en")
+    with services.read() as session:
+        case = session.scalars(select(Case)).one()
+        promise = describe(case_promise(case), "en")
     assert promise.sentence in main.find(class_="promise").text
     timeline = [li.find("strong").text for li in main.find("ol", class_="timeline").find_all("li")]
     assert timeline == ["You sent your complaint"]

@@ -26,6 +26,7 @@ from portal.i18n import N_
 from portal.mail import outbox
 from portal.mail.models import OutboxMessage
 from portal.settings import Settings
+from portal.sla.pause import sync_pause
 
 # Emails that belong to the customer's conversation about a case, threaded by References.
 THREAD_KINDS = ("acknowledgement", "agent_reply", "status_changed", "resolved_check_in")
@@ -118,6 +119,7 @@ def set_status(
         case.needs_attention = False
     elif status in ("open", "waiting", "new"):
         case.resolved_at = None
+    sync_pause(session, case, now)
     kind = kind or (RESOLVED if status == "resolved" else STATUS_CHANGED)
     return add_event(
         session, case, kind, now, public=public, author=author,

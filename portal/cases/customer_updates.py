@@ -32,7 +32,7 @@ from portal.cases.reference import new_reference
 from portal.i18n import N_
 from portal.mail import outbox
 from portal.settings import Settings
-from portal.sla.interim import expected_response
+from portal.sla.promise import apply_promise, make_promise
 
 # "No, not solved" reopens the case this long after the resolution; later it opens a new one.
 REOPEN_WINDOW = timedelta(days=14)
@@ -175,10 +175,10 @@ def _open_follow_up(
         description=comment or parent.description,
         created_at=now,
         updated_at=now,
-        promised_at=expected_response(category, now).due,
         parent_case_id=parent.id,
         needs_attention=True,
     )
+    apply_promise(follow_up, make_promise(session, category=category, lang=parent.lang, at=now))
     session.add(follow_up)
     session.flush()
     add_event(

@@ -21,7 +21,7 @@ from portal.cases.queue import DUE_OVERDUE, DUE_SOON, Agent, due_state, list_age
 from portal.cases.reference import is_reference, normalise_reference
 from portal.cases.reply_templates import fill, list_templates
 from portal.i18n import N_, gettext
-from portal.sla.interim import stored_promise
+from portal.sla.promise import case_promise
 from portal.sla.words import PromiseText, describe
 from portal.staff.models import StaffUser
 
@@ -44,6 +44,7 @@ DUE_LABELS = {
     DUE_OVERDUE: N_("Overdue"),
     DUE_SOON: N_("Response due soon"),
     "waiting": N_("Awaiting a first reply"),
+    "paused": N_("Paused: waiting on the customer"),
     "answered": N_("Answered"),
     "done": N_("Finished"),
 }
@@ -224,7 +225,7 @@ def desk_page(session: Session, case: Case, lang: str, *, now: datetime, base_ur
         priority=case.priority,
         assignee_id=assignee_id,
         assignee=names.get(assignee_id, "") if assignee_id is not None else "",
-        promise=describe(stored_promise(case.category, case.promised_at), case.lang),
+        promise=describe(case_promise(case), case.lang),
         due_state=state,
         remaining=remaining_text(lang, case.promised_at, now)
         if state in ("waiting", DUE_SOON, DUE_OVERDUE)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from babel.numbers import format_decimal
+from sqlalchemy.orm import Session
 
 from portal.cases.attachments import (
     ACCEPT_ATTRIBUTE,
@@ -26,7 +27,8 @@ from portal.cases.intake import MAX_DESCRIPTION, FieldError
 from portal.cases.models import Case, CaseEvent
 from portal.cases.updates import MAX_COMMENT, asks_feedback, can_write
 from portal.i18n import N_, gettext
-from portal.sla.interim import expected_response, stored_promise
+from portal.sla.pause import is_paused
+from portal.sla.promise import case_promise, make_promise
 from portal.sla.words import PromiseText, describe
 
 CATEGORY_CHOICES = [
@@ -205,6 +207,7 @@ class CasePage:
     feedback: FeedbackForm | None = None
     limits: dict[str, str] = field(default_factory=dict)
     accept: str = ACCEPT_ATTRIBUTE
+    paused: bool = False  # waiting on the customer: the response-time clock stands still
 
 
 @dataclass
@@ -248,10 +251,13 @@ def translate_errors(
     return by_field, summary
 
 
-def promise_rows(lang: str, now: datetime) -> list[PromiseRow]:
-    """When we would answer a complaint sent now, per kind of problem."""
+def promise_rows(session: Session, lang: str, now: datetime) -> list[PromiseRow]:
+    """When we would answer a complaint sent now, per kind of problem (the queue included)."""
     return [
-        PromiseRow(gettext(lang, label), describe(expected_response(value, now), lang))
+        PromiseRow(
+            gettext(lang, label),
+            describe(make_promise(session, category=value, lang=lang, at=now), lang),
+        )
         for value, label, _hint in CATEGORY_CHOICES
     ]
 
@@ -263,6 +269,7 @@ def complaint_page(
     submission_id: str,
     form_token: str,
     now: datetime,
+    promises: Sequence[PromiseRow] = (),
     errors: Sequence[FieldError] = (),
     problems: Sequence[FileProblem] = (),
     staged: Sequence[StagedFile] = (),
@@ -282,7 +289,7 @@ def complaint_page(
             for v, label, hint in CATEGORY_CHOICES
         ],
         outcomes=[Choice(v, gettext(lang, label)) for v, label in OUTCOME_CHOICES],
-        promises=promise_rows(lang, now),
+        promises=list(promises),
         limits={
             "description": number(lang, MAX_DESCRIPTION),
             "files": number(lang, MAX_FILES),
@@ -313,7 +320,8 @@ def case_page(
     sent_first = [*files.get(None, []), *(files.get(first[0], []) if first else [])]
     return CasePage(
         case=case,
-        promise=describe(stored_promise(case.category, case.promised_at), lang),
+        promise=describe(case_promise(case), lang),
+        paused=is_paused(case),
         status_label=gettext(lang, label),
         status_next=gettext(lang, next_step),
         category=gettext(lang, category) if category else "",

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
-from portal.sla.interim import add_working_time
+from portal.sla.calendars import default_calendar
 from portal.staff.models import AGENT, StaffRole, StaffUser
 
 PAGE_SIZE = 25
@@ -27,6 +27,10 @@ ACTIVE_STATUSES = ("new", "open", "waiting")
 STATUS_ACTIVE, STATUS_ALL = "active", "all"
 ASSIGNEE_ME, ASSIGNEE_NONE = "me", "none"
 DUE_SOON, DUE_OVERDUE = "soon", "overdue"
+# Waiting on the customer before a first reply: the promise's clock is paused (``sla.pause``).
+DUE_PAUSED = "paused"
+# "Due soon" is counted in the working hours of the default (Swedish) calendar.
+_CALENDAR = default_calendar("SE")
 # The "new from the customer" filter: cases where the customer added something not yet handled.
 ATTENTION = "new"
 SORTS = ("due", "created", "updated")
@@ -103,10 +107,11 @@ def _awaiting_reply() -> ColumnElement[bool]:
 
 
 def _due_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
-    horizon = add_working_time(now, timedelta(hours=DUE_SOON_WORKING_HOURS))
+    horizon = _CALENDAR.add_working_time(now, timedelta(hours=DUE_SOON_WORKING_HOURS))
+    running = and_(_awaiting_reply(), Case.status != "waiting")  # a paused clock is not late
     return {
-        DUE_OVERDUE: and_(_awaiting_reply(), Case.promised_at <= now),
-        DUE_SOON: and_(_awaiting_reply(), Case.promised_at > now, Case.promised_at <= horizon),
+        DUE_OVERDUE: and_(running, Case.promised_at <= now),
+        DUE_SOON: and_(running, Case.promised_at > now, Case.promised_at <= horizon),
     }
 
 
@@ -198,9 +203,13 @@ def due_state(case_: Case, now: datetime) -> str:
         return "done"
     if case_.first_response_at is not None:
         return "answered"
+    if case_.status == "waiting":
+        return DUE_PAUSED
     if case_.promised_at <= now:
         return DUE_OVERDUE
-    if case_.promised_at <= add_working_time(now, timedelta(hours=DUE_SOON_WORKING_HOURS)):
+    if case_.promised_at <= _CALENDAR.add_working_time(
+        now, timedelta(hours=DUE_SOON_WORKING_HOURS)
+    ):
         return DUE_SOON
     return "waiting"
 

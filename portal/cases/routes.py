@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Literal
 
 import anyio
@@ -43,7 +44,14 @@ from portal.cases.lookup import (
     request_case_link,
     validate_track,
 )
-from portal.cases.pages import CasePage, case_page, complaint_page, track_page
+from portal.cases.pages import (
+    CasePage,
+    PromiseRow,
+    case_page,
+    complaint_page,
+    promise_rows,
+    track_page,
+)
 from portal.db.base import utcnow
 from portal.i18n import N_
 from portal.knowledge.complaint_routes import note_complaint_sent
@@ -150,6 +158,16 @@ def _texts(form: Any, name: str) -> list[str]:
 # -- the complaint form -------------------------------------------------------------------------
 
 
+async def _promises(services: Services, lang: str, now: datetime) -> list[PromiseRow]:
+    """The promise per kind of problem for a complaint sent now, shown on the form."""
+
+    def load() -> list[PromiseRow]:
+        with services.read() as session:
+            return promise_rows(session, lang, now)
+
+    return await services.run(load)
+
+
 async def show_complaint_form(
     lang: FromPath[str], services: NamedDependency[Services], description: FromQuery[str] = ""
 ) -> Template:
@@ -158,7 +176,12 @@ async def show_complaint_form(
     token = issue(services.settings.secret_key, now)
     values = {"description": description[:MAX_DESCRIPTION]} if description.strip() else {}
     page = complaint_page(
-        lang, values=values, submission_id=token.submission_id, form_token=token.token, now=now
+        lang,
+        values=values,
+        submission_id=token.submission_id,
+        form_token=token.token,
+        now=now,
+        promises=await _promises(services, lang, now),
     )
     return Template("cases/complaint.html", context={"lang": lang, "page": page})
 
@@ -208,6 +231,7 @@ async def send_complaint(
             submission_id=fresh.submission_id,
             form_token=fresh.token,
             now=now,
+            promises=await _promises(services, lang, now),
             errors=checked.errors,
             problems=collected.problems,
             staged=collected.files,

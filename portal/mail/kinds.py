@@ -20,7 +20,7 @@ from portal.cases.models import Case, CaseAccess
 from portal.i18n import N_, gettext
 from portal.mail.models import OutboxMessage
 from portal.settings import Settings
-from portal.sla.interim import stored_promise
+from portal.sla.promise import case_promise
 from portal.sla.words import describe
 
 SUMMARY_CHARS = 300
@@ -124,7 +124,7 @@ def case_context(
     """What every message about a case shows: reference, greeting, promise and status link."""
     access, case = _access_and_case(session, row)
     lang = row.lang
-    promise = stored_promise(case.category, case.promised_at)
+    promise = case_promise(case)
     return case, {
         "reference": case.reference,
         "name": one_line(case.name),

@@ -16,6 +16,7 @@ import time as clock
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,7 +107,9 @@ class SlaConfig:
         return default_policy(category, priority)
 
 
+@cache
 def default_config() -> SlaConfig:
+    """The seeded defaults (shared: the calendars cache their opening intervals)."""
     calendars = {key: default_calendar(key) for key in DEFAULT_CALENDARS}
     policies = {(c, p): default_policy(c, p) for c in CATEGORIES for p in PRIORITIES}
     return SlaConfig(calendars, dict(DEFAULT_LANGUAGES), policies)

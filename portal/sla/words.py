@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from babel.dates import format_date, format_time
 
 from portal.i18n import N_, gettext, ngettext
-from portal.sla.interim import Promise
+from portal.sla.promise import Promise
 
 # Date patterns are translatable so each language writes dates its own way.
 DATE_PATTERN = N_("EEEE d MMMM")
