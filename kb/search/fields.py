@@ -16,6 +16,7 @@ from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.writing import SegmentWriter
 
 from kb.search.analysis import LANGUAGES, Analyzer
+from kb.search.codec import KbCodec
 from kb.search.types import SearchDocument
 
 # How much one occurrence counts towards a term's weight in ``text_<lang>``: summary and tags say
@@ -82,6 +83,12 @@ class _LengthCache:
 
 
 class BulkWriter(SegmentWriter):
+    """A segment writer with the array posting codec and a length cache."""
+
+    def __init__(self, ix, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("codec", KbCodec())
+        super().__init__(ix, **kwargs)
+
     def per_document_reader(self):  # type: ignore[no-untyped-def]
         return _LengthCache(super().per_document_reader())
 

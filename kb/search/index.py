@@ -33,12 +33,13 @@ from whoosh.util.filelock import FileLock
 
 from kb.search.analysis import LANGUAGES, Analyzer
 from kb.search.build import write_all
+from kb.search.codec import KbCodec
 from kb.search.fields import CachedBM25F, document_fields, make_schema
 from kb.search.types import SearchDocument
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when analysis or fields change: older generations are then rebuilt
+FORMAT = 3  # bump when analysis or fields change: older generations are then rebuilt
 INDEXNAME = "MAIN"
 LOCKFILE = f"{INDEXNAME}_WRITELOCK"
 CURRENT = "CURRENT"
@@ -179,7 +180,7 @@ class SearchIndex:
             if lang in gen.analyzers:
                 analyzer = gen.analyzers[lang]
                 analyzer.observe_counts(analyzer.count(_texts(docs)))
-        writer = gen.ix.writer(timeout=5.0)
+        writer = gen.ix.writer(timeout=5.0, codec=KbCodec())
         try:
             for doc_id in deletes:
                 writer.delete_by_term("id", doc_id)
