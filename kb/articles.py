@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb.categories import (
+    article_counts,
     create_category,
     delete_category,
     get_category,
@@ -65,6 +66,7 @@ __all__ = [
     "add_synonym_listener",
     "all_synonyms",
     "archive",
+    "article_counts",
     "content_of",
     "create_category",
     "create_translation",

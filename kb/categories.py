@@ -109,15 +109,34 @@ def reorder_categories(session: Session, keys: Sequence[str]) -> list[Category]:
     return ordered
 
 
-def delete_category(session: Session, key: str) -> None:
-    """Remove a category; its articles become uncategorised (nothing is deleted with it)."""
+def article_counts(session: Session) -> dict[str, int]:
+    """How many articles (any status, any language) each category holds, by key."""
+    rows = session.execute(
+        select(Category.key, func.count(Article.id))
+        .outerjoin(Article, Article.category_id == Category.id)
+        .group_by(Category.key)
+    )
+    return {str(key): int(count) for key, count in rows.tuples()}
+
+
+def delete_category(session: Session, key: str, *, move_to: str | None = None) -> int:
+    """Remove a category; its articles go to the category ``move_to`` or, when None, become
+    uncategorised (nothing is deleted with it). Returns how many articles were moved."""
     category = _require(session, key)
+    target = None
+    if move_to is not None:
+        if move_to == key:
+            raise ArticleError({"move_to": "same"})
+        target = _require(session, move_to)
     ids = _translation_ids(session, category.id)
+    moved = 0
     for article in session.scalars(select(Article).where(Article.category_id == category.id)):
-        article.category = None
+        article.category = target
+        moved += 1
     session.delete(category)
     session.flush()
     mark_changed(session, ids)
+    return moved
 
 
 def _translation_ids(session: Session, category_id: int) -> list[int]:

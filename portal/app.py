@@ -133,12 +133,16 @@ async def _background_work(services: Services) -> AsyncIterator[None]:
         return
     from portal.housekeeping import Housekeeping
     from portal.mail.worker import OutboxWorker
+    from portal.sla.schedule import PromiseKeeper
 
     worker, housekeeping = OutboxWorker(services), Housekeeping(services)
+    keeper = PromiseKeeper(services)
     await worker.start()
     await housekeeping.start()
+    await keeper.start()
     try:
         yield
     finally:
+        await keeper.stop()
         await housekeeping.stop()
         await worker.stop()

@@ -93,6 +93,53 @@ class Settings:
         default=60,
         metadata={"help": "A staff session ends after this many minutes without a request."},
     )
+    keeping_interval_seconds: float = field(
+        default=60.0,
+        metadata={
+            "help": "How often the worker looks for promises to keep and cases to follow up."
+        },
+    )
+    breach_warning_working_minutes: int = field(
+        default=60,
+        metadata={
+            "help": "Agents are warned once when an unanswered case has this many working minutes "
+            "left before its promise."
+        },
+    )
+    agents_team_email: str = field(
+        default="",
+        metadata={"help": "Address warned about unassigned cases; empty means every active agent."},
+    )
+    late_update_working_minutes: int = field(
+        default=30,
+        metadata={
+            "help": "With this many working minutes left and no answer, the customer is told a "
+            "new time."
+        },
+    )
+    late_update_margin_working_minutes: int = field(
+        default=240,
+        metadata={
+            "help": "The least working time from now to a new promise; the queue ahead adds more."
+        },
+    )
+    check_in_after_working_hours: int = field(
+        default=9,
+        metadata={
+            "help": 'Working hours after a resolution before "Is your problem solved?" is asked '
+            "again, if unanswered."
+        },
+    )
+    waiting_reminder_after_working_hours: int = field(
+        default=27,
+        metadata={"help": "Working hours a case waits on the customer before a reminder."},
+    )
+    waiting_close_after_working_hours: int = field(
+        default=90,
+        metadata={
+            "help": "Working hours a case waits on the customer before it is closed with a notice."
+        },
+    )
     log_level: str = field(default="INFO", metadata={"help": "Python logging level."})
 
     # -- derived values -------------------------------------------------------------------

@@ -29,7 +29,17 @@ from portal.settings import Settings
 from portal.sla.pause import sync_pause
 
 # Emails that belong to the customer's conversation about a case, threaded by References.
-THREAD_KINDS = ("acknowledgement", "agent_reply", "status_changed", "resolved_check_in")
+THREAD_KINDS = (
+    "acknowledgement",
+    "agent_reply",
+    "status_changed",
+    "resolved_check_in",
+    # Sent by the scheduler (``sla.keeping``).
+    "promise_moved",
+    "check_in_reminder",
+    "waiting_reminder",
+    "auto_closed",
+)
 MAX_REFERENCES = 10
 
 # Timeline event kinds (their customer-facing titles live in ``pages.EVENT_TEXT``).

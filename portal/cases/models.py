@@ -29,6 +29,9 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     promised_at: Mapped[datetime] = mapped_column()
+    # The promise made at submission, kept when an honest late update moved ``promised_at``
+    # (``sla.keeping``); None while it never moved. The promise-kept rate measures this one.
+    original_promised_at: Mapped[datetime | None] = mapped_column(default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     # The response-time engine (``portal.sla``): the calendar the promise was counted on, the

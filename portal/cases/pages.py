@@ -113,6 +113,8 @@ EVENT_TEXT = {
     "feedback": N_("You answered whether your problem is solved"),
     "follow_up_opened": N_("We opened a new case for you"),
     "follow_up_of": N_("This case follows on from an earlier one"),
+    "promise_moved": N_("We told you a new time for our answer"),
+    "auto_closed": N_("We closed the case because we did not hear from you"),
 }
 FOLLOW_UP_TEXT = {
     "follow_up_opened": N_("Your new case has the reference %(reference)s."),

@@ -5,6 +5,7 @@ from portal.cases.models import Attachment, Case, CaseAccess, CaseEvent
 from portal.cases.reply_templates import ReplyTemplate
 from portal.db.base import Base
 from portal.mail.models import OutboxMessage
+from portal.sla.job_runs import JobRun
 from portal.sla.models import SlaCalendar, SlaLanguage, SlaPolicy
 from portal.staff import models as staff_models  # noqa: F401 (registers the staff tables)
 
@@ -14,6 +15,7 @@ __all__ = [
     "Case",
     "CaseAccess",
     "CaseEvent",
+    "JobRun",
     "OutboxMessage",
     "ReplyTemplate",
     "SlaCalendar",

@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session
 
 from portal.db.base import utcnow
 from portal.i18n import gettext
-from portal.mail import conversation  # noqa: F401 (registers the conversation kinds)
+from portal.mail import (
+    conversation,  # noqa: F401 (registers the conversation kinds)
+    keeping_mail,  # noqa: F401 (registers the scheduler's kinds)
+)
 from portal.mail.kinds import KINDS, MissingMailData, one_line
 from portal.mail.models import OutboxMessage
 from portal.mail.outbox import sender_address

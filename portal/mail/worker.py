@@ -198,6 +198,7 @@ class OutboxWorker:
 async def run_worker(services: Services) -> None:
     """``portal worker``: deliver until SIGINT or SIGTERM, then finish the batch in hand."""
     from portal.housekeeping import Housekeeping
+    from portal.sla.schedule import PromiseKeeper
 
     worker = OutboxWorker(services)
     stopped = asyncio.Event()
@@ -205,12 +206,15 @@ async def run_worker(services: Services) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopped.set)
     housekeeping = Housekeeping(services)
+    keeper = PromiseKeeper(services)
     await worker.start()
     await housekeeping.start()
+    await keeper.start()
     log.info("outbox worker started (%s)", type(worker.transport).__name__)
     try:
         await stopped.wait()
     finally:
+        await keeper.stop()
         await housekeeping.stop()
         await worker.stop()
         log.info("outbox worker stopped")

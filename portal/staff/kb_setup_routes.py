@@ -15,7 +15,7 @@ from kb import articles
 from kb.errors import ArticleError
 from kb.insights import PERIODS, search_insights
 from kb.synonyms import format_synonym_text, parse_synonym_text
-from portal.i18n import LANGUAGE_NAMES, LANGUAGES, N_, gettext
+from portal.i18n import LANGUAGE_NAMES, LANGUAGES, N_, gettext, ngettext
 from portal.services import Services
 from portal.staff.audit import record_audit
 from portal.staff.guards import current_staff, requires_role, staff_lang, staff_template
@@ -27,12 +27,19 @@ requires_editor = requires_role("editor")
 DONE = {
     "categories": N_("The categories were saved."),
     "category": N_("The category was added."),
+    "deleted": N_("The category was deleted."),
     "synonyms": N_("The synonyms were saved. Search uses them from now on."),
 }
 CATEGORY_ERRORS = {
     "required": N_("Enter a key for the new category: letters, digits and hyphens."),
     "exists": N_("A category with this key already exists."),
     "too_long": N_("A name is too long. Use at most 200 characters."),
+}
+# Where the articles of a deleted category go: another category's key, or none at all.
+NO_CATEGORY = "none"
+DELETE_ERRORS = {
+    "choose": N_("Choose the category to delete."),
+    "same": N_("Choose a category other than the one you delete."),
 }
 
 
@@ -46,17 +53,26 @@ async def _categories_page(
     notice: str = "",
     errors: dict[str, str] | None = None,
     new: dict[str, str] | None = None,
+    deleting: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response[Any]:
     def load() -> list[dict[str, Any]]:
         with services.read() as session:
+            counts = articles.article_counts(session)
             return [
-                {"key": c.key, "position": c.position, "names": dict(c.names or {})}
+                {
+                    "key": c.key,
+                    "position": c.position,
+                    "names": dict(c.names or {}),
+                    "articles": counts.get(c.key, 0),
+                }
                 for c in articles.list_categories(session)
             ]
 
     context = {
         "categories": await services.run(load),
+        "deleting": deleting or {},
+        "no_category": NO_CATEGORY,
         "languages": LANGUAGE_NAMES,
         "notice": notice,
         "errors": errors or {},
@@ -154,6 +170,57 @@ async def category_create(
             request, services, errors={field: message}, new=new, status_code=400
         )
     return Redirect("/staff/kb/categories?done=category", status_code=303)
+
+
+@post("/staff/kb/categories/delete", guards=[requires_editor], include_in_schema=False)
+async def category_delete(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Delete a category. An empty one goes at once; one with articles needs a place for them
+    (another category, or no category), so no article is ever filed away without a decision."""
+    form = await request.form()
+    chosen = {"key": str(form.get("delete-key") or ""), "move_to": str(form.get("move-to") or "")}
+    staff, client = current_staff(request), client_ip(request)
+    ui = staff_lang(request)
+
+    def unit() -> dict[str, str] | None:
+        with services.write() as session:
+            category = articles.get_category(session, chosen["key"])
+            if category is None:
+                return {"delete-key": gettext(ui, DELETE_ERRORS["choose"])}
+            count = articles.article_counts(session).get(category.key, 0)
+            move_to: str | None = None
+            if count:
+                target = chosen["move_to"]
+                if target == category.key:
+                    return {"move-to": gettext(ui, DELETE_ERRORS["same"])}
+                if target != NO_CATEGORY and articles.get_category(session, target) is None:
+                    message = ngettext(
+                        ui,
+                        "“%(key)s” holds %(num)s article. Choose where it goes: another "
+                        "category, or no category.",
+                        "“%(key)s” holds %(num)s articles. Choose where they go: another "
+                        "category, or no category.",
+                        count,
+                        key=category.key,
+                    )
+                    return {"move-to": message}
+                move_to = None if target == NO_CATEGORY else target
+            record_audit(
+                session, staff, "kb.category.delete", category,
+                {"key": category.key, "names": dict(category.names or {}), "articles": count,
+                 "moved_to": move_to},
+                client=client,
+            )  # fmt: skip
+            articles.delete_category(session, category.key, move_to=move_to)
+            return None
+
+    errors = await services.run(unit)
+    if errors:
+        return await _categories_page(
+            request, services, errors=errors, deleting=chosen, status_code=400
+        )
+    return Redirect("/staff/kb/categories?done=deleted", status_code=303)
 
 
 # -- synonyms -----------------------------------------------------------------------------------
@@ -261,6 +328,7 @@ route_handlers = [
     category_list,
     category_save,
     category_create,
+    category_delete,
     synonyms_edit,
     synonyms_save,
     insights,

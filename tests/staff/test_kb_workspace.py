@@ -172,3 +172,82 @@ def test_synonyms_are_edited_per_language_and_audited(client, services) -> None:
         assert articles.get_synonyms(session, "en") == []
     assert ("kb.synonyms.update", "eva@example.com", "sv") in audit_actions(services)
     assert client.get("/staff/kb/synonyms/de").status_code == 404
+
+
+def _category_of(services, translation_id: int) -> str | None:
+    with services.read() as session:
+        article = session.get(Translation, translation_id).article
+        return article.category.key if article.category else None
+
+
+def _delete(client, **fields):
+    form = page_form(client.get("/staff/kb/categories").text, "/staff/kb/categories/delete")
+    form.update(fields)
+    return client.post("/staff/kb/categories/delete", data=form, follow_redirects=False)
+
+
+def _keys(services) -> list[str]:
+    with services.read() as session:
+        return [c.key for c in articles.list_categories(session)]
+
+
+def test_an_empty_category_is_deleted_and_audited(client, services) -> None:
+    with services.write() as session:
+        articles.create_category(session, "delivery", names={"en": "Delivery"})
+        articles.create_category(session, "old-stuff", names={"en": "Old stuff"})
+    _editor(client, services)
+    page = parse(client.get("/staff/kb/categories").text)
+    options = [o.text for o in page.by_id("delete-key").find_all("option")[1:]]
+    assert options == ["delivery (0 articles)", "old-stuff (0 articles)"]
+    response = _delete(client, **{"delete-key": "old-stuff"})
+    assert response.status_code == 303
+    shown = client.get(response.headers["location"]).text
+    assert "The category was deleted." in parse(shown).find(role="status").text
+    assert _keys(services) == ["delivery"]
+    assert ("kb.category.delete", "eva@example.com") in [a[:2] for a in audit_actions(services)]
+
+
+def test_a_category_with_articles_asks_where_they_go(client, services) -> None:
+    with services.write() as session:
+        articles.create_category(session, "delivery", names={"en": "Delivery"})
+        articles.create_category(session, "shipping", names={"en": "Shipping"})
+    lost = _add(services, "Lost parcels", category="shipping", status="published")
+    late = _add(services, "Late parcels", category="shipping")
+    _editor(client, services)
+
+    refused = _delete(client, **{"delete-key": "shipping"})
+    assert refused.status_code == 400
+    page = parse(refused.text)
+    assert "holds 2 articles. Choose where they go" in page.by_id("move-to-error").text
+    assert page.by_id("move-to").get("aria-invalid") == "true"
+    options = page.by_id("delete-key").find_all("option")
+    chosen = [o.get("value") for o in options if o.get("selected") is not None]
+    assert chosen == ["shipping"]  # the choice is kept
+    assert _keys(services) == ["delivery", "shipping"]
+
+    same = _delete(client, **{"delete-key": "shipping", "move-to": "shipping"})
+    assert same.status_code == 400
+    assert "other than the one you delete" in parse(same.text).by_id("move-to-error").text
+    unknown = _delete(client, **{"delete-key": "nothing-here"})
+    assert unknown.status_code == 400
+    assert parse(unknown.text).by_id("delete-key-error") is not None
+
+    moved = _delete(client, **{"delete-key": "shipping", "move-to": "delivery"})
+    assert moved.status_code == 303
+    assert _keys(services) == ["delivery"]
+    assert _category_of(services, lost) == _category_of(services, late) == "delivery"
+    assert _titles(client, "?category=delivery") == ["Late parcels", "Lost parcels"]
+    assert client.get("/en/kb/lost-parcels").status_code == 200  # still published
+
+
+def test_a_category_s_articles_may_be_left_without_a_category(client, services) -> None:
+    with services.write() as session:
+        articles.create_category(session, "shipping", names={"en": "Shipping"})
+    lost = _add(services, "Lost parcels", category="shipping")
+    _editor(client, services)
+    response = _delete(client, **{"delete-key": "shipping", "move-to": "none"})
+    assert response.status_code == 303
+    assert _keys(services) == []
+    assert _category_of(services, lost) is None
+    with services.read() as session:
+        assert session.get(Translation, lost) is not None

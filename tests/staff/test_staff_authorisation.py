@@ -69,6 +69,7 @@ ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/staff/kb/categories", EDITOR),
     ("POST", "/staff/kb/categories", EDITOR),
     ("POST", "/staff/kb/categories/new", EDITOR),
+    ("POST", "/staff/kb/categories/delete", EDITOR),
     ("GET", "/staff/kb/synonyms/{lang}", EDITOR),
     ("POST", "/staff/kb/synonyms/{lang}", EDITOR),
     ("GET", "/staff/kb/insights", EDITOR),

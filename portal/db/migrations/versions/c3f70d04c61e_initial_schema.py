@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: feb7f9b823f9
+Revision ID: c3f70d04c61e
 Revises: 
-Create Date: 2026-11-23 18:27:35.020612
+Create Date: 2026-11-23 19:39:35.573810
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = 'feb7f9b823f9'
+revision: str = 'c3f70d04c61e'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -35,6 +35,30 @@ def upgrade() -> None:
     with op.batch_alter_table('reply_templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reply_templates_lang'), ['lang'], unique=False)
 
+    op.create_table('sla_calendars',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('tz', sa.String(length=64), nullable=False),
+    sa.Column('country', sa.String(length=8), nullable=True),
+    sa.Column('hours', sa.JSON(), nullable=False),
+    sa.Column('eves', sa.JSON(), nullable=False),
+    sa.Column('closed_days', sa.JSON(), nullable=False),
+    sa.Column('closed_day_labels', sa.JSON(), nullable=False),
+    sa.Column('updated_at', portal.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_calendars')),
+    sa.UniqueConstraint('key', name=op.f('uq_sla_calendars_key'))
+    )
+    op.create_table('sla_policies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=24), nullable=False),
+    sa.Column('priority', sa.String(length=16), nullable=False),
+    sa.Column('first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('resolution_minutes', sa.Integer(), nullable=False),
+    sa.Column('updated_at', portal.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_policies')),
+    sa.UniqueConstraint('category', 'priority', name=op.f('uq_sla_policies_category'))
+    )
     op.create_table('staff_users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
@@ -85,8 +109,14 @@ def upgrade() -> None:
     sa.Column('created_at', portal.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('promised_at', portal.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('original_promised_at', portal.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('first_response_at', portal.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', portal.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sla_calendar', sa.String(length=16), nullable=False),
+    sa.Column('promised_work_s', sa.Integer(), nullable=True),
+    sa.Column('resolution_due_at', portal.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_at', portal.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_work_s', sa.Integer(), nullable=False),
     sa.Column('priority', sa.String(length=16), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('needs_attention', sa.Boolean(), nullable=False),
@@ -95,6 +125,10 @@ def upgrade() -> None:
     sa.Column('satisfaction_comment', sa.Text(), nullable=False),
     sa.Column('reopened_count', sa.Integer(), nullable=False),
     sa.Column('parent_case_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('first_response_work_s', sa.Integer(), nullable=True),
+    sa.Column('resolution_work_s', sa.Integer(), nullable=True),
+    sa.Column('resolution_work_at', portal.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['staff_users.id'], name=op.f('fk_cases_assignee_id_staff_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_case_id'], ['cases.id'], name=op.f('fk_cases_parent_case_id_cases'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
@@ -107,11 +141,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_email'), ['email'], unique=False)
         batch_op.create_index('ix_cases_email_created', ['email', 'created_at'], unique=False)
+        batch_op.create_index('ix_cases_insights', ['created_at', 'category', 'lang', 'channel'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_needs_attention'), ['needs_attention'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_parent_case_id'), ['parent_case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_priority'), ['priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_promised', ['status', 'promised_at'], unique=False)
+
+    op.create_table('sla_languages',
+    sa.Column('lang', sa.String(length=8), nullable=False),
+    sa.Column('calendar_id', sa.Integer(), nullable=False),
+    sa.Column('updated_at', portal.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['calendar_id'], ['sla_calendars.id'], name=op.f('fk_sla_languages_calendar_id_sla_calendars'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('lang', name=op.f('pk_sla_languages'))
+    )
+    with op.batch_alter_table('sla_languages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_languages_calendar_id'), ['calendar_id'], unique=False)
 
     op.create_table('staff_roles',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -188,6 +233,20 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_outbox_recipient_created', ['recipient_key', 'created_at'], unique=False)
+
+    op.create_table('sla_job_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('job', sa.String(length=32), nullable=False),
+    sa.Column('anchor', portal.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', portal.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_sla_job_runs_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_job_runs')),
+    sa.UniqueConstraint('case_id', 'job', 'anchor', name='once')
+    )
+    with op.batch_alter_table('sla_job_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_job_runs_case_id'), ['case_id'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -362,6 +421,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_attachments_case_id'))
 
     op.drop_table('attachments')
+    with op.batch_alter_table('sla_job_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sla_job_runs_case_id'))
+
+    op.drop_table('sla_job_runs')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_recipient_created')
         batch_op.drop_index('ix_outbox_due')
@@ -380,12 +443,17 @@ def downgrade() -> None:
 
     op.drop_table('staff_sessions')
     op.drop_table('staff_roles')
+    with op.batch_alter_table('sla_languages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sla_languages_calendar_id'))
+
+    op.drop_table('sla_languages')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_status_promised')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_priority'))
         batch_op.drop_index(batch_op.f('ix_cases_parent_case_id'))
         batch_op.drop_index(batch_op.f('ix_cases_needs_attention'))
+        batch_op.drop_index('ix_cases_insights')
         batch_op.drop_index('ix_cases_email_created')
         batch_op.drop_index(batch_op.f('ix_cases_email'))
         batch_op.drop_index(batch_op.f('ix_cases_created_at'))
@@ -401,6 +469,8 @@ def downgrade() -> None:
 
     op.drop_table('audit_log')
     op.drop_table('staff_users')
+    op.drop_table('sla_policies')
+    op.drop_table('sla_calendars')
     with op.batch_alter_table('reply_templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reply_templates_lang'))
 
