@@ -29,6 +29,7 @@ from portal.settings import Settings
 from portal.staff import admin_routes as staff_admin_routes
 from portal.staff import case_action_routes as staff_case_actions
 from portal.staff import case_routes as staff_case_routes
+from portal.staff import insights_routes as staff_insights
 from portal.staff import kb_routes as staff_kb_routes
 from portal.staff import kb_setup_routes as staff_kb_setup_routes
 from portal.staff import reply_template_routes as staff_reply_templates
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         *staff_case_routes.route_handlers,
         *staff_case_actions.route_handlers,
         *staff_reply_templates.route_handlers,
+        *staff_insights.route_handlers,
         create_static_files_router(
             path="/static",
             directories=[STATIC_DIR],

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base, utcnow
 
+# How a complaint reached us: the web form, or entered by staff after an email or a call.
+CHANNELS: tuple[str, ...] = ("web", "email", "phone")
+
 
 class Case(Base):
     __tablename__ = "cases"
@@ -58,6 +61,13 @@ class Case(Base):
     parent_case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), default=None, index=True
     )
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    # Working time to first response and to resolution, measured once from the business calendar
+    # (see ``portal.insights.worktime``) so the insights page can aggregate it in SQL.
+    first_response_work_s: Mapped[int | None] = mapped_column(default=None)
+    resolution_work_s: Mapped[int | None] = mapped_column(default=None)
+    # The ``resolved_at`` the resolution time was measured for; a later resolution re-measures.
+    resolution_work_at: Mapped[datetime | None] = mapped_column(default=None)
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
@@ -118,3 +128,5 @@ class CaseAccess(Base):
 Index("ix_cases_email_created", Case.email, Case.created_at)
 # The agents' queue: open work by promised response time (see ``cases.queue``).
 Index("ix_cases_status_promised", Case.status, Case.promised_at)
+# The insights page: every figure is a range scan over the creation time with the filters beside it.
+Index("ix_cases_insights", Case.created_at, Case.category, Case.lang, Case.channel)

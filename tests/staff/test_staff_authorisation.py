@@ -93,6 +93,12 @@ ROUTES += [
     ("POST", "/staff/reply-templates/{template_id}", ADMIN),
     ("POST", "/staff/reply-templates/{template_id}/delete", ADMIN),
 ]
+# Insights: admins and agents see everything, editors the knowledge-base part; the default
+# download is the case list, which editors may not take.
+ROUTES += [
+    ("GET", "/staff/insights", ANYONE_STAFF),
+    ("GET", "/staff/insights/export", frozenset({"admin", "agent"})),
+]
 # Open to everyone: signing in.
 PUBLIC = {
     ("GET", "/staff/login"),

@@ -1,0 +1,98 @@
+"""Everything the insights page shows, loaded in one read: the same numbers feed the charts,
+the tables and the CSV downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.cases.models import Case
+from portal.insights.outcomes import Outcomes, load_outcomes
+from portal.insights.period import Filters, Period, within
+from portal.insights.selfservice import SelfServiceRow, load_self_service
+from portal.insights.speed import Speed, load_speed
+from portal.insights.terms import CategoryTerms, rising_terms
+from portal.insights.volume import Volume, load_volume
+from portal.insights.worktime import measure_working_times
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    filters: Filters
+    self_service: list[SelfServiceRow]
+    # The case figures; None for viewers who only see the knowledge-base part.
+    volume: Volume | None = None
+    speed: Speed | None = None
+    outcomes: Outcomes | None = None
+    terms: list[CategoryTerms] | None = None
+
+
+def prepare(session: Session, period: Period) -> int:
+    """Measure working times that are missing in the report's window (a write)."""
+    return measure_working_times(session, since=period.previous().start)
+
+
+def build_report(
+    session: Session, period: Period, filters: Filters, *, now: datetime, cases: bool = True
+) -> Report:
+    """The report for ``period``; ``cases=False`` leaves out everything about complaints."""
+    self_service = load_self_service(session, period, lang=filters.lang, now=now)
+    if not cases:
+        return Report(period, filters, self_service)
+    volume = load_volume(session, period, filters)
+    return Report(
+        period,
+        filters,
+        self_service,
+        volume=volume,
+        speed=load_speed(session, period, filters, now=now),
+        outcomes=load_outcomes(session, period, filters),
+        terms=rising_terms(session, period, filters, volume.categories),
+    )
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    reference: str
+    created_at: datetime
+    category: str
+    lang: str
+    channel: str
+    status: str
+    promised_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    first_response_work_s: int | None
+    resolution_work_s: int | None
+    reopened_count: int
+    satisfaction: int | None
+
+
+def case_lines(session: Session, period: Period, filters: Filters) -> Iterator[CaseLine]:
+    """The filtered cases created in the period, oldest first (for the CSV case list)."""
+    query = (
+        select(
+            Case.reference,
+            Case.created_at,
+            Case.category,
+            Case.lang,
+            Case.channel,
+            Case.status,
+            Case.promised_at,
+            Case.first_response_at,
+            Case.resolved_at,
+            Case.first_response_work_s,
+            Case.resolution_work_s,
+            Case.reopened_count,
+            Case.satisfaction,
+        )
+        .where(within(Case.created_at, period.start, period.end), *filters.clauses())
+        .order_by(Case.created_at, Case.id)
+    )
+    for row in session.execute(query).yield_per(2000):
+        yield CaseLine(*row)

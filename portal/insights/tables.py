@@ -1,0 +1,253 @@
+"""The report as tables: the page shows them beside the charts and the CSV export writes them,
+so a number on screen and in the download is the same number.
+
+Cells keep their raw values (counts, ratios 0–1, working seconds); each column says what kind
+of value it holds, and the page and the CSV format it in their own way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from portal.cases.pages import CATEGORY_CHOICES
+from portal.i18n import LANGUAGE_NAMES, N_, gettext
+from portal.insights.report import Report
+from portal.insights.speed import ALL
+
+# Column kinds: how a value is shown.
+TEXT, COUNT, PERCENT, HOURS, RATING, DATE = "text", "count", "percent", "hours", "rating", "date"
+CHANGE_COUNT, CHANGE_PERCENT, CHANGE_RATING = "change_count", "change_percent", "change_rating"
+
+CATEGORY_LABELS = {value: label for value, label, _hint in CATEGORY_CHOICES}
+CHANNEL_LABELS = {
+    "web": N_("Web form"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+}
+ALL_LABEL = N_("All")
+
+# Name in the export address → title (the CSV file name is the name).
+CASE_TABLES = {
+    "volume": N_("Complaints over time by category"),
+    "categories": N_("Top categories"),
+    "terms": N_("Rising words and phrases"),
+    "speed": N_("Working time to first response and to resolution"),
+    "kept-category": N_("Promise kept by category"),
+    "kept-week": N_("Promise kept by week"),
+    "kept-language": N_("Promise kept by language"),
+    "outcomes": N_("Outcomes"),
+    "ratings": N_("Satisfaction ratings"),
+}
+KB_TABLES = {"self-service": N_("Self-service by language")}
+TABLES = {**CASE_TABLES, **KB_TABLES}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = TEXT
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]]
+
+
+def category_label(lang: str, value: str) -> str:
+    if value == ALL:
+        return gettext(lang, ALL_LABEL)
+    return gettext(lang, CATEGORY_LABELS.get(value, value))
+
+
+def language_label(lang: str, value: str) -> str:
+    return LANGUAGE_NAMES.get(value, value) if value else gettext(lang, ALL_LABEL)
+
+
+def _diff(current: Any, previous: Any) -> Any:
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def build_tables(report: Report, lang: str) -> dict[str, Table]:
+    """Every table the viewer may see, by export name, with headers in ``lang``."""
+
+    def t(message: str, **variables: object) -> str:
+        return gettext(lang, message, **variables)
+
+    def table(name: str, columns: list[Column], rows: list[list[Any]]) -> Table:
+        return Table(name, t(TABLES[name]), columns, rows)
+
+    tables: dict[str, Table] = {}
+    before = t("Previous period")
+    change = t("Change")
+    if report.volume is not None:
+        volume = report.volume
+        tables["volume"] = table(
+            "volume",
+            [
+                Column(t("Week starting") if volume.by_week else t("Day"), DATE),
+                *(Column(category_label(lang, c), COUNT) for c in volume.categories),
+                Column(t("Total"), COUNT),
+            ],
+            [[b.start, *(b.counts[c] for c in volume.categories), b.total] for b in volume.buckets],
+        )
+        tables["categories"] = table(
+            "categories",
+            [
+                Column(t("Category")),
+                Column(t("Complaints"), COUNT),
+                Column(before, COUNT),
+                Column(change, CHANGE_COUNT),
+            ],
+            [
+                [
+                    category_label(lang, c.category),
+                    c.cases.current,
+                    c.cases.previous,
+                    c.cases.change,
+                ]
+                for c in volume.top
+            ],
+        )
+    if report.terms is not None:
+        tables["terms"] = table(
+            "terms",
+            [
+                Column(t("Category")),
+                Column(t("Word or phrase")),
+                Column(t("Complaints mentioning it"), COUNT),
+                Column(t("Share of complaints"), PERCENT),
+                Column(t("Share in the previous period"), PERCENT),
+            ],
+            [
+                [
+                    category_label(lang, group.category),
+                    r.term,
+                    r.complaints,
+                    r.share,
+                    r.share_before,
+                ]
+                for group in report.terms
+                for r in group.rising
+            ],
+        )
+    if report.speed is not None:
+        speed = report.speed
+        tables["speed"] = table(
+            "speed",
+            [
+                Column(t("Category")),
+                Column(t("First response: median"), HOURS),
+                Column(t("First response: 90th percentile"), HOURS),
+                Column(t("First response: median, previous period"), HOURS),
+                Column(t("Resolution: median"), HOURS),
+                Column(t("Resolution: 90th percentile"), HOURS),
+                Column(t("Resolution: median, previous period"), HOURS),
+                Column(t("Cases answered"), COUNT),
+                Column(t("Cases resolved"), COUNT),
+            ],
+            [
+                [
+                    category_label(lang, r.category),
+                    r.first_response.median,
+                    r.first_response.p90,
+                    r.first_response_before.median,
+                    r.resolution.median,
+                    r.resolution.p90,
+                    r.resolution_before.median,
+                    r.first_response.cases,
+                    r.resolution.cases,
+                ]
+                for r in speed.rows
+            ],
+        )
+        kept_columns = [
+            Column(t("Promises kept"), COUNT),
+            Column(t("Promises due"), COUNT),
+            Column(t("Kept"), PERCENT),
+            Column(t("Kept in the previous period"), PERCENT),
+            Column(change, CHANGE_PERCENT),
+        ]
+
+        def kept_row(label: str, rate: Any) -> list[Any]:
+            r = rate.rate
+            return [label, rate.kept, rate.due, r.current, r.previous, r.change]
+
+        tables["kept-category"] = table(
+            "kept-category",
+            [Column(t("Category")), *kept_columns],
+            [kept_row(category_label(lang, k.key), k) for k in speed.kept_by_category]
+            + [kept_row(category_label(lang, ALL), speed.kept)],
+        )
+        tables["kept-language"] = table(
+            "kept-language",
+            [Column(t("Language")), *kept_columns],
+            [kept_row(language_label(lang, k.key), k) for k in speed.kept_by_language],
+        )
+        tables["kept-week"] = table(
+            "kept-week",
+            [
+                Column(t("Week starting"), DATE),
+                Column(t("Promises kept"), COUNT),
+                Column(t("Promises due"), COUNT),
+                Column(t("Kept"), PERCENT),
+            ],
+            [[w.week, w.kept, w.due, w.rate] for w in speed.kept_by_week],
+        )
+    if report.outcomes is not None:
+        o = report.outcomes
+        figures = [
+            (t("Reopen rate"), PERCENT, o.reopen_rate),
+            (t("Satisfaction (average rating, 1–5)"), RATING, o.csat),
+            (t("Service recovery"), PERCENT, o.recovery_rate),
+        ]
+        tables["outcomes"] = table(
+            "outcomes",
+            [Column(t("Figure")), Column(t("This period")), Column(before), Column(change)],
+            [
+                [label, (kind, c.current), (kind, c.previous), (kind, c.change)]
+                for label, kind, c in figures
+            ],
+        )
+        tables["ratings"] = table(
+            "ratings",
+            [Column(t("Rating")), Column(t("Answers"), COUNT), Column(before, COUNT)],
+            [
+                [str(r), o.current.ratings[r], o.previous.ratings[r]]
+                for r in sorted(o.current.ratings, reverse=True)
+            ],
+        )
+    tables["self-service"] = table(
+        "self-service",
+        [
+            Column(t("Language")),
+            Column(t("Searches"), COUNT),
+            Column(t("Searches with no results"), COUNT),
+            Column(t("Share with no results"), PERCENT),
+            Column(t("Click-through from search"), PERCENT),
+            Column(t("Suggestions shown"), COUNT),
+            Column(t("Suggestions opened"), COUNT),
+            Column(t("Deflection rate"), PERCENT),
+            Column(t("Deflection rate, previous period"), PERCENT),
+        ],
+        [
+            [
+                language_label(lang, r.lang),
+                r.current.searches,
+                r.current.zero_results,
+                r.current.zero_rate,
+                r.current.click_through,
+                r.current.impressions,
+                r.current.clicks,
+                r.current.deflection_rate,
+                r.previous.deflection_rate,
+            ]
+            for r in report.self_service
+        ],
+    )
+    return tables
