@@ -171,7 +171,7 @@ def ensure_defaults(session: Session) -> bool:
         if lang not in assigned:
             session.add(SlaLanguage(lang=lang, calendar_id=rows[key].id))
             added = True
-    existing = set(session.execute(select(SlaPolicy.category, SlaPolicy.priority)).tuples())
+    existing = {(c, p) for c, p in session.execute(select(SlaPolicy.category, SlaPolicy.priority))}
     for category in CATEGORIES:
         for priority in PRIORITIES:
             if (category, priority) not in existing:
@@ -201,7 +201,7 @@ def _read(session: Session) -> SlaConfig:
         select(SlaLanguage.lang, SlaCalendar.key).join(
             SlaCalendar, SlaCalendar.id == SlaLanguage.calendar_id
         )
-    ).tuples():
+    ):
         languages[lang] = key
     policies = dict(defaults.policies)
     for row in session.scalars(select(SlaPolicy)):
