@@ -34,6 +34,7 @@ from portal.staff import kb_routes as staff_kb_routes
 from portal.staff import kb_setup_routes as staff_kb_setup_routes
 from portal.staff import reply_template_routes as staff_reply_templates
 from portal.staff import routes as staff_routes
+from portal.staff import sla_routes as staff_sla_routes
 from portal.staff.guards import STAFF_EXCEPTION_HANDLERS, staff_headers_hook
 from portal.web import errors, routes
 from portal.web.deps import provide_services
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         *staff_case_actions.route_handlers,
         *staff_reply_templates.route_handlers,
         *staff_insights.route_handlers,
+        *staff_sla_routes.route_handlers,
         create_static_files_router(
             path="/static",
             directories=[STATIC_DIR],

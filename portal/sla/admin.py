@@ -16,8 +16,21 @@ from functools import cache
 from zoneinfo import available_timezones
 
 import holidays
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from portal.i18n import N_
+from portal.i18n import LANGUAGES, N_
+from portal.sla.calendars import EVES
+from portal.sla.models import SlaCalendar, SlaLanguage, SlaPolicy
+from portal.sla.policies import (
+    CATEGORIES,
+    PRIORITIES,
+    SlaConfig,
+    ensure_defaults,
+    invalidate,
+    load_sla,
+)
+from portal.staff.audit import Actor, record_audit
 
 # Targets are typed as an amount of working hours or working days.
 HOURS = "hours"
@@ -135,8 +148,6 @@ def parse_time(problems: Problems, name: str, text: str) -> time | None:
         problems.add(name, N_("Enter a time such as 08:00."))
         return None
     hour, minute = int(match[1]), int(match[2])
-    if hour == 24 and minute == 0:
-        return time(23, 59, 59)  # "until midnight"
     if hour > 23 or minute > 59:
         problems.add(name, N_("Enter a time such as 08:00."))
         return None
@@ -157,11 +168,7 @@ def parse_day(
 
 
 def time_form_value(value: time | None) -> str:
-    if value is None:
-        return ""
-    if value >= time(23, 59):
-        return "24:00"
-    return value.strftime("%H:%M")
+    return "" if value is None else value.strftime("%H:%M")
 
 
 # -- time zone, country, closed days ------------------------------------------------------------
@@ -267,3 +274,208 @@ def eve_form_values(names: tuple[str, ...], rules: Mapping[str, time | None]) ->
             values[f"eve-{name}"] = EVE_EARLY
             values[f"eve-{name}-closes"] = time_form_value(rules[name])
     return values
+
+
+# -- saving -------------------------------------------------------------------------------------
+# Each change is checked in full first, saved with an audit entry in the caller's transaction,
+# and the cached configuration is dropped once the transaction has committed (``settings_changed``).
+
+
+def target_field(kind: str, category: str, priority: str) -> str:
+    """The form field of one target: ``first-billing-normal`` or ``resolution-billing-normal``."""
+    return f"{kind}-{category}-{priority}"
+
+
+def _policy_rows(session: Session) -> dict[tuple[str, str], SlaPolicy]:
+    return {(p.category, p.priority): p for p in session.scalars(select(SlaPolicy))}
+
+
+def save_targets(session: Session, form: Mapping[str, str], actor: Actor, client: str) -> None:
+    """Every category × priority target from the targets form; raises ``SlaFormError``."""
+    ensure_defaults(session)
+    config = load_sla_fresh(session)
+    hours_per_day = _hours_per_day(config)
+    problems = Problems()
+    wanted: dict[tuple[str, str], tuple[int, int]] = {}
+    for category in CATEGORIES:
+        for priority in PRIORITIES:
+            first_name = target_field("first", category, priority)
+            done_name = target_field("resolution", category, priority)
+            first = parse_target(
+                problems,
+                first_name,
+                form.get(first_name, ""),
+                form.get(f"{first_name}-unit", HOURS),
+                hours_per_day,
+            )
+            done = parse_target(
+                problems,
+                done_name,
+                form.get(done_name, ""),
+                form.get(f"{done_name}-unit", HOURS),
+                hours_per_day,
+            )
+            if first is None or done is None:
+                continue
+            first_minutes, done_minutes = first.minutes(hours_per_day), done.minutes(hours_per_day)
+            if done_minutes < first_minutes:
+                problems.add(
+                    done_name,
+                    N_("A case cannot be resolved sooner than it is first answered."),
+                )
+            wanted[(category, priority)] = (first_minutes, done_minutes)
+    problems.raise_any()
+    rows = _policy_rows(session)
+    changes: dict[str, list[int]] = {}
+    for (category, priority), (first_minutes, done_minutes) in wanted.items():
+        row = rows.get((category, priority))
+        if row is None:
+            row = SlaPolicy(category=category, priority=priority)
+            session.add(row)
+            before = [0, 0]
+        else:
+            before = [row.first_response_minutes, row.resolution_minutes]
+        if before != [first_minutes, done_minutes]:
+            row.first_response_minutes, row.resolution_minutes = first_minutes, done_minutes
+            changes[f"{category}/{priority}"] = [first_minutes, done_minutes]
+    if changes:
+        record_audit(
+            session,
+            actor,
+            "sla.targets",
+            ("sla_policies", ""),
+            {"minutes": changes},
+            client=client,
+        )
+
+
+def save_languages(session: Session, form: Mapping[str, str], actor: Actor, client: str) -> None:
+    """Which calendar each language uses; raises ``SlaFormError``."""
+    ensure_defaults(session)
+    calendars = {str(c.id): c for c in session.scalars(select(SlaCalendar))}
+    problems = Problems()
+    wanted: dict[str, SlaCalendar] = {}
+    for lang in LANGUAGES:
+        chosen = form.get(f"calendar-{lang}", "")
+        if chosen not in calendars:
+            problems.add(f"calendar-{lang}", N_("Choose one of the calendars listed."))
+        else:
+            wanted[lang] = calendars[chosen]
+    problems.raise_any()
+    rows = {row.lang: row for row in session.scalars(select(SlaLanguage))}
+    changes: dict[str, str] = {}
+    for lang, calendar in wanted.items():
+        row = rows.get(lang)
+        if row is None:
+            session.add(SlaLanguage(lang=lang, calendar_id=calendar.id))
+            changes[lang] = calendar.key
+        elif row.calendar_id != calendar.id:
+            row.calendar_id = calendar.id
+            changes[lang] = calendar.key
+    if changes:
+        record_audit(session, actor, "sla.languages", ("sla_languages", ""), changes, client=client)
+
+
+def save_calendar(
+    session: Session, calendar_id: int, form: Mapping[str, str], actor: Actor, client: str
+) -> bool:
+    """Time zone, country, opening hours and eves of one calendar; False when there is none."""
+    row = session.get(SlaCalendar, calendar_id)
+    if row is None:
+        return False
+    problems = Problems()
+    zone = parse_time_zone(problems, "time_zone", form.get("time_zone", ""))
+    country = parse_country(problems, "country", form.get("country", ""))
+    days = [
+        parse_day(
+            problems,
+            f"day-{weekday}",
+            weekday,
+            form.get(f"day-{weekday}-opens", ""),
+            form.get(f"day-{weekday}-closes", ""),
+            bool(form.get(f"day-{weekday}-closed")),
+        )
+        for weekday in WEEKDAYS
+    ]
+    if all(form.get(f"day-{weekday}-closed") for weekday in WEEKDAYS):
+        problems.add("day-0-opens", N_("The calendar must be open on at least one day a week."))
+    eves = parse_eves(problems, EVES, form)
+    problems.raise_any()
+    hours = [
+        [time_form_value(d.opens), time_form_value(d.closes)] if d.is_open else None for d in days
+    ]
+    stored_eves = {name: time_form_value(v) if v else None for name, v in sorted(eves.items())}
+    before = _calendar_facts(row)
+    row.tz, row.country, row.hours, row.eves = zone, country, hours, stored_eves
+    after = _calendar_facts(row)
+    if before != after:
+        changed = {k: after[k] for k in after if after[k] != before[k]}
+        record_audit(session, actor, "sla.calendar", row, changed, client=client)
+    return True
+
+
+def _calendar_facts(row: SlaCalendar) -> dict[str, object]:
+    return {
+        "tz": row.tz,
+        "country": row.country,
+        "hours": list(row.hours or []),
+        "eves": dict(row.eves or {}),
+    }
+
+
+def add_closed_day(
+    session: Session, calendar_id: int, form: Mapping[str, str], actor: Actor, client: str
+) -> bool:
+    """An extra closed day (fields ``closed_date``, ``closed_label``); raises ``SlaFormError``."""
+    row = session.get(SlaCalendar, calendar_id)
+    if row is None:
+        return False
+    problems = Problems()
+    day = parse_date(problems, "closed_date", form.get("closed_date", ""))
+    label = parse_label(problems, "closed_label", form.get("closed_label", ""))
+    if day is not None and day.isoformat() in (row.closed_days or []):
+        problems.add("closed_date", N_("That day is already an extra closed day."))
+    problems.raise_any()
+    assert day is not None
+    row.closed_days = sorted([*(row.closed_days or []), day.isoformat()])
+    labels = dict(row.closed_day_labels or {})
+    if label:
+        labels[day.isoformat()] = label
+    row.closed_day_labels = labels
+    details = {"date": day.isoformat(), "label": label}
+    record_audit(session, actor, "sla.closed_day.add", row, details, client=client)
+    return True
+
+
+def remove_closed_day(
+    session: Session, calendar_id: int, form: Mapping[str, str], actor: Actor, client: str
+) -> bool:
+    """Open an extra closed day again (field ``date``); a day not on the list changes nothing."""
+    row = session.get(SlaCalendar, calendar_id)
+    if row is None:
+        return False
+    day = (form.get("date") or "").strip()
+    if day in (row.closed_days or []):
+        row.closed_days = [d for d in row.closed_days if d != day]
+        labels = dict(row.closed_day_labels or {})
+        label = labels.pop(day, "")
+        row.closed_day_labels = labels
+        details = {"date": day, "label": label}
+        record_audit(session, actor, "sla.closed_day.remove", row, details, client=client)
+    return True
+
+
+def settings_changed() -> None:
+    """After a change has committed: promises from now on use it (this process at once)."""
+    invalidate()
+
+
+def load_sla_fresh(session: Session) -> SlaConfig:
+    """The configuration as stored right now, not as cached."""
+    invalidate()
+    return load_sla(session)
+
+
+def _hours_per_day(config: SlaConfig) -> float:
+    """Hours in a "working day" on the targets form: the calendar English complaints use."""
+    return config.calendar_for("en").working_day_length().total_seconds() / 3600

@@ -30,6 +30,8 @@ class SlaCalendar(Base):
     eves: Mapped[dict[str, str | None]] = mapped_column(JSON, default=dict)
     # Extra closed days, ISO dates ("2026-12-28").
     closed_days: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What an extra closed day is for, shown to admins: ISO date -> label ("Staff day").
+    closed_day_labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -99,6 +99,16 @@ ROUTES += [
     ("GET", "/staff/insights", ANYONE_STAFF),
     ("GET", "/staff/insights/export", frozenset({"admin", "agent"})),
 ]
+# Response times: admins change targets and calendars; agents may read the overview.
+ROUTES += [
+    ("GET", "/staff/response-times", frozenset({"admin", "agent"})),
+    ("POST", "/staff/response-times/targets", ADMIN),
+    ("POST", "/staff/response-times/languages", ADMIN),
+    ("GET", "/staff/response-times/calendars/{calendar_id}", ADMIN),
+    ("POST", "/staff/response-times/calendars/{calendar_id}", ADMIN),
+    ("POST", "/staff/response-times/calendars/{calendar_id}/closed-days", ADMIN),
+    ("POST", "/staff/response-times/calendars/{calendar_id}/closed-days/delete", ADMIN),
+]
 # Open to everyone: signing in.
 PUBLIC = {
     ("GET", "/staff/login"),
@@ -206,6 +216,7 @@ def _request(client, services, world: World, principal: str, method: str, path: 
     url = url.replace("{key}", MATRIX_ARTICLE).replace("{lang}", "en").replace("{number}", "1")
     url = url.replace("{reference}", world.case_cookie[0].removeprefix("svar_case_"))
     url = url.replace("{attachment_id}", "1").replace("{template_id}", str(world.template_id))
+    url = url.replace("{calendar_id}", "1")
     if method == "GET":
         return client.get(url, follow_redirects=False)
     return client.post(url, data={"_csrf_token": world.csrf_token}, follow_redirects=False)
