@@ -1,4 +1,5 @@
-"""The interim promise: working hours Mon–Fri 08–17 Stockholm, and `portal sla eta`."""
+"""The promise with an empty queue: working hours Mon–Fri 08–17 on the language's calendar, and
+`portal sla eta`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from portal.cli import main
-from portal.sla.interim import expected_response
+from portal.sla.promise import target_promise
 from portal.sla.words import describe
+
+
+@pytest.fixture(autouse=True)
+def empty_data_dir(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`portal sla eta` on a database without any cases: the policy target alone."""
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
 
 
 def at(text: str) -> datetime:
@@ -28,11 +36,11 @@ def at(text: str) -> datetime:
     ],
 )
 def test_promise_counts_working_hours_only(category: str, submitted: str, due: str) -> None:
-    assert expected_response(category, at(submitted)).due == at(due)
+    assert target_promise(category, at(submitted)).due == at(due)
 
 
 def test_promise_in_words_names_day_and_time() -> None:
-    promise = expected_response("billing", at("2026-11-24T11:00:00+01:00"))
+    promise = target_promise("billing", at("2026-11-24T11:00:00+01:00"))
     text = describe(promise, "en")
     assert text.sentence == "by Wednesday 25 November at 11:00 — within one working day"
     assert text.iso == "2026-11-25T11:00:00+01:00"
@@ -52,3 +60,33 @@ def test_sla_eta_rejects_a_bad_moment() -> None:
     result = CliRunner().invoke(main, ["sla", "eta", "--category", "other", "--at", "tomorrow"])
     assert result.exit_code != 0
     assert "ISO 8601" in result.output
+
+
+def test_sla_eta_answers_for_a_friday_afternoon_before_midsommar() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["sla", "eta", "--category", "billing", "--lang", "sv", "--at", "2026-06-18T16:00:00"],
+    )
+    assert result.exit_code == 0, result.output
+    first, second = result.output.strip().splitlines()
+    # Thursday 16:00: one hour that day, midsommarafton and the weekend closed, 8 h Monday.
+    assert first == "2026-06-22T16:00:00+02:00"
+    assert "måndag 22 juni" in second
+
+
+def test_sla_eta_in_norwegian_uses_oslo_and_skips_17_mai() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["sla", "eta", "--category", "service", "--lang", "nb", "--at", "2027-05-14T16:00:00"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "2027-05-18T16:00:00+02:00"
+
+
+def test_sla_eta_explains_where_the_time_comes_from() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["sla", "eta", "--category", "product", "--at", "2026-11-24T10:00:00+01:00", "--explain"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2].startswith("target 18 h + queue")
