@@ -36,7 +36,10 @@ from portal.staff.kb_images import MAX_IMAGE_BYTES, ImageProblem, store_image
 from portal.web.deps import client_ip
 
 requires_editor = requires_role("editor")
-EDIT_BODY_LIMIT = MAX_IMAGE_BYTES + 2 * 1024 * 1024
+# What an edit form may send at once. Far more than the text and one allowed image need, so that
+# a photo straight from a camera still arrives and is refused beside the image field with the
+# editor's text kept; only beyond this does ``too_large`` answer (nothing of the form can be read).
+EDIT_BODY_LIMIT = 5 * MAX_IMAGE_BYTES + 2 * 1024 * 1024
 
 DONE = {
     "create": N_("The article was saved as a draft."),
@@ -69,6 +72,20 @@ def _read_form(form: FormMultiDict) -> ArticleForm:
         key=_text(form, "key"),
         version=int(version) if version.isdigit() else None,
     )
+
+
+def too_large(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    """413 on the article forms: say what happened and how to keep the text, in the editor's
+    language (the request was refused before any of it was read, so the server has nothing)."""
+    limit = EDIT_BODY_LIMIT // (1024 * 1024)
+    context = {"limit": limit, "image_limit": MAX_IMAGE_BYTES // (1024 * 1024)}
+    return staff_template(request, "staff/kb/too_large.html", context, active="kb", status_code=413)
+
+
+EDIT_LIMITS: dict[str, Any] = {
+    "request_max_body_size": EDIT_BODY_LIMIT,
+    "exception_handlers": {413: too_large},
+}
 
 
 def _lang_or_404(lang: str) -> str:
@@ -311,7 +328,7 @@ async def _submit(
     "/staff/kb/new",
     guards=[requires_editor],
     include_in_schema=False,
-    request_max_body_size=EDIT_BODY_LIMIT,
+    **EDIT_LIMITS,
 )
 async def article_create(
     request: Request[Any, Any, Any],
@@ -325,7 +342,7 @@ async def article_create(
     "/staff/kb/articles/{key:str}/{lang:str}",
     guards=[requires_editor],
     include_in_schema=False,
-    request_max_body_size=EDIT_BODY_LIMIT,
+    **EDIT_LIMITS,
 )
 async def article_save(
     request: Request[Any, Any, Any],

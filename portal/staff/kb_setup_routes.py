@@ -187,13 +187,15 @@ async def category_delete(
         with services.write() as session:
             category = articles.get_category(session, chosen["key"])
             if category is None:
-                return {"delete-key": gettext(ui, DELETE_ERRORS["choose"])}
+                choose = DELETE_ERRORS["choose"]
+                return {"delete-key": gettext(ui, choose)}
             count = articles.article_counts(session).get(category.key, 0)
             move_to: str | None = None
             if count:
                 target = chosen["move_to"]
                 if target == category.key:
-                    return {"move-to": gettext(ui, DELETE_ERRORS["same"])}
+                    same = DELETE_ERRORS["same"]
+                    return {"move-to": gettext(ui, same)}
                 if target != NO_CATEGORY and articles.get_category(session, target) is None:
                     message = ngettext(
                         ui,

@@ -311,3 +311,57 @@ def test_only_editors_work_on_articles(client, services) -> None:
     assert client.get("/staff/kb").status_code == 403
     with services.read() as session:
         assert session.query(Translation).count() == 0
+
+
+def test_a_camera_sized_photo_is_refused_beside_the_field_and_the_text_is_kept(
+    client, services
+) -> None:
+    _add(services, "Returns", "Pack the parcel.", key="returns")
+    _editor(client, services)
+    url = "/staff/kb/articles/returns/en"
+    form = _edit_form(client, url)
+    form["body"] = "Pack the parcel well. " * 2000
+    photo = PNG + b"\x00" * (12 * 1024 * 1024)  # larger than the old 7 MB request limit
+
+    upload = client.post(
+        url,
+        data={**form, "action": "upload", "image_alt": "x"},
+        files={"image": ("holiday.png", io.BytesIO(photo), "image/png")},
+    )
+    assert upload.status_code == 400
+    page = parse(upload.text)
+    assert "5 MB" in page.by_id("image-error").text
+    assert page.by_id("body").raw_text.strip() == form["body"].strip()
+
+    saved = client.post(
+        url,
+        data={**form, "action": "save"},
+        files={"image": ("holiday.png", io.BytesIO(photo), "image/png")},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert _load(services, "returns").body_md == form["body"].strip()
+    assert not list((services.settings.data_dir / "kb-images").glob("*.*"))
+
+
+def test_a_form_beyond_the_request_limit_gets_a_clear_page_in_the_editors_language(
+    client, services
+) -> None:
+    _add(services, "Returns", "Pack the parcel.", key="returns")
+    _editor(client, services)
+    url = "/staff/kb/articles/returns/en"
+    form = _edit_form(client, url)
+    form["body"] = "Lost?"
+    huge = b"\x00" * (28 * 1024 * 1024)
+    response = client.post(
+        url,
+        data={**form, "action": "save"},
+        files={"image": ("film.png", io.BytesIO(huge), "image/png")},
+        headers={"accept-language": "sv"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 413
+    page = parse(response.text)
+    assert page.find("h1").text == "Formuläret var för stort för att ta emot"
+    assert "Tillbaka" in page.find("section").text
+    assert _load(services, "returns").body_md == "Pack the parcel."
