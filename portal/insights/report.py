@@ -14,7 +14,7 @@ from portal.cases.models import Case
 from portal.insights.outcomes import Outcomes, load_outcomes
 from portal.insights.period import Filters, Period, within
 from portal.insights.selfservice import SelfServiceRow, load_self_service
-from portal.insights.speed import Speed, load_speed
+from portal.insights.speed import Speed, first_promise, load_speed
 from portal.insights.terms import CategoryTerms, rising_terms
 from portal.insights.volume import Volume, load_volume
 from portal.insights.worktime import measure_working_times
@@ -83,7 +83,7 @@ def case_lines(session: Session, period: Period, filters: Filters) -> Iterator[C
             Case.lang,
             Case.channel,
             Case.status,
-            Case.promised_at,
+            first_promise().label("promised_at"),
             Case.first_response_at,
             Case.resolved_at,
             Case.first_response_work_s,

@@ -2,9 +2,10 @@
 
 Percentiles use the nearest-rank rule (the value at rank ceil(p × n) of the sorted values, so the
 median of four values is the second), computed in SQL with window functions on both databases.
-The promise-kept rate uses the first promise made to the customer (``promised_at``): kept when
-the first public reply came at or before it; broken when it came later or has not come and the
-time has passed. Cases still within their promise and unanswered are not counted yet.
+The promise-kept rate uses the first promise made to the customer (``original_promised_at``
+when a later, honest update moved ``promised_at``): kept when the first public reply came at or
+before it; broken when it came later or has not come and the time has passed. Cases still
+within their promise and unanswered are not counted yet.
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ class Speed:
     kept_by_language: list[KeptRate]
     kept_by_week: list[WeekRate]
     kept: KeptRate
+
+
+def first_promise() -> ColumnElement[datetime]:
+    """The promise in the acknowledgement, even when a later update moved ``promised_at``."""
+    return func.coalesce(Case.original_promised_at, Case.promised_at)
 
 
 def _rank(n: ColumnElement[int], percent: int) -> ColumnElement[int]:
@@ -166,14 +172,12 @@ def _kept(
 ) -> tuple[list[KeptRate], list[KeptRate], list[WeekRate], KeptRate]:
     previous = period.previous()
     day = local_day(session, Case.created_at, previous.start, period.end, period.tz)
+    promised = first_promise()
     kept = case(
-        (
-            and_(Case.first_response_at.is_not(None), Case.first_response_at <= Case.promised_at),
-            1,
-        ),
+        (and_(Case.first_response_at.is_not(None), Case.first_response_at <= promised), 1),
         else_=0,
     )
-    due = or_(Case.first_response_at.is_not(None), Case.promised_at < now)
+    due = or_(Case.first_response_at.is_not(None), promised < now)
     rows = session.execute(
         select(day, Case.category, Case.lang, func.count(), func.sum(kept).cast(Integer))
         .where(*both_periods(period, filters), due)

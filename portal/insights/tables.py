@@ -83,24 +83,24 @@ def build_tables(report: Report, lang: str) -> dict[str, Table]:
         return Table(name, t(TABLES[name]), columns, rows)
 
     tables: dict[str, Table] = {}
-    before = t("Previous period")
-    change = t("Change")
+    before = t(N_("Previous period"))
+    change = t(N_("Change"))
     if report.volume is not None:
         volume = report.volume
         tables["volume"] = table(
             "volume",
             [
-                Column(t("Week starting") if volume.by_week else t("Day"), DATE),
+                Column(t(N_("Week starting")) if volume.by_week else t(N_("Day")), DATE),
                 *(Column(category_label(lang, c), COUNT) for c in volume.categories),
-                Column(t("Total"), COUNT),
+                Column(t(N_("Total")), COUNT),
             ],
             [[b.start, *(b.counts[c] for c in volume.categories), b.total] for b in volume.buckets],
         )
         tables["categories"] = table(
             "categories",
             [
-                Column(t("Category")),
-                Column(t("Complaints"), COUNT),
+                Column(t(N_("Category"))),
+                Column(t(N_("Complaints")), COUNT),
                 Column(before, COUNT),
                 Column(change, CHANGE_COUNT),
             ],
@@ -118,11 +118,11 @@ def build_tables(report: Report, lang: str) -> dict[str, Table]:
         tables["terms"] = table(
             "terms",
             [
-                Column(t("Category")),
-                Column(t("Word or phrase")),
-                Column(t("Complaints mentioning it"), COUNT),
-                Column(t("Share of complaints"), PERCENT),
-                Column(t("Share in the previous period"), PERCENT),
+                Column(t(N_("Category"))),
+                Column(t(N_("Word or phrase"))),
+                Column(t(N_("Complaints mentioning it")), COUNT),
+                Column(t(N_("Share of complaints")), PERCENT),
+                Column(t(N_("Share in the previous period")), PERCENT),
             ],
             [
                 [
@@ -141,15 +141,15 @@ def build_tables(report: Report, lang: str) -> dict[str, Table]:
         tables["speed"] = table(
             "speed",
             [
-                Column(t("Category")),
-                Column(t("First response: median"), HOURS),
-                Column(t("First response: 90th percentile"), HOURS),
-                Column(t("First response: median, previous period"), HOURS),
-                Column(t("Resolution: median"), HOURS),
-                Column(t("Resolution: 90th percentile"), HOURS),
-                Column(t("Resolution: median, previous period"), HOURS),
-                Column(t("Cases answered"), COUNT),
-                Column(t("Cases resolved"), COUNT),
+                Column(t(N_("Category"))),
+                Column(t(N_("First response: median")), HOURS),
+                Column(t(N_("First response: 90th percentile")), HOURS),
+                Column(t(N_("First response: median, previous period")), HOURS),
+                Column(t(N_("Resolution: median")), HOURS),
+                Column(t(N_("Resolution: 90th percentile")), HOURS),
+                Column(t(N_("Resolution: median, previous period")), HOURS),
+                Column(t(N_("Cases answered")), COUNT),
+                Column(t(N_("Cases resolved")), COUNT),
             ],
             [
                 [
@@ -167,10 +167,10 @@ def build_tables(report: Report, lang: str) -> dict[str, Table]:
             ],
         )
         kept_columns = [
-            Column(t("Promises kept"), COUNT),
-            Column(t("Promises due"), COUNT),
-            Column(t("Kept"), PERCENT),
-            Column(t("Kept in the previous period"), PERCENT),
+            Column(t(N_("Promises kept")), COUNT),
+            Column(t(N_("Promises due")), COUNT),
+            Column(t(N_("Kept")), PERCENT),
+            Column(t(N_("Kept in the previous period")), PERCENT),
             Column(change, CHANGE_PERCENT),
         ]
 
@@ -180,35 +180,35 @@ def build_tables(report: Report, lang: str) -> dict[str, Table]:
 
         tables["kept-category"] = table(
             "kept-category",
-            [Column(t("Category")), *kept_columns],
+            [Column(t(N_("Category"))), *kept_columns],
             [kept_row(category_label(lang, k.key), k) for k in speed.kept_by_category]
             + [kept_row(category_label(lang, ALL), speed.kept)],
         )
         tables["kept-language"] = table(
             "kept-language",
-            [Column(t("Language")), *kept_columns],
+            [Column(t(N_("Language"))), *kept_columns],
             [kept_row(language_label(lang, k.key), k) for k in speed.kept_by_language],
         )
         tables["kept-week"] = table(
             "kept-week",
             [
-                Column(t("Week starting"), DATE),
-                Column(t("Promises kept"), COUNT),
-                Column(t("Promises due"), COUNT),
-                Column(t("Kept"), PERCENT),
+                Column(t(N_("Week starting")), DATE),
+                Column(t(N_("Promises kept")), COUNT),
+                Column(t(N_("Promises due")), COUNT),
+                Column(t(N_("Kept")), PERCENT),
             ],
             [[w.week, w.kept, w.due, w.rate] for w in speed.kept_by_week],
         )
     if report.outcomes is not None:
         o = report.outcomes
         figures = [
-            (t("Reopen rate"), PERCENT, o.reopen_rate),
-            (t("Satisfaction (average rating, 1–5)"), RATING, o.csat),
-            (t("Service recovery"), PERCENT, o.recovery_rate),
+            (t(N_("Reopen rate")), PERCENT, o.reopen_rate),
+            (t(N_("Satisfaction (average rating, 1–5)")), RATING, o.csat),
+            (t(N_("Service recovery")), PERCENT, o.recovery_rate),
         ]
         tables["outcomes"] = table(
             "outcomes",
-            [Column(t("Figure")), Column(t("This period")), Column(before), Column(change)],
+            [Column(t(N_("Figure"))), Column(t(N_("This period"))), Column(before), Column(change)],
             [
                 [label, (kind, c.current), (kind, c.previous), (kind, c.change)]
                 for label, kind, c in figures
@@ -216,7 +216,7 @@ def build_tables(report: Report, lang: str) -> dict[str, Table]:
         )
         tables["ratings"] = table(
             "ratings",
-            [Column(t("Rating")), Column(t("Answers"), COUNT), Column(before, COUNT)],
+            [Column(t(N_("Rating"))), Column(t(N_("Answers")), COUNT), Column(before, COUNT)],
             [
                 [str(r), o.current.ratings[r], o.previous.ratings[r]]
                 for r in sorted(o.current.ratings, reverse=True)
@@ -225,15 +225,15 @@ def build_tables(report: Report, lang: str) -> dict[str, Table]:
     tables["self-service"] = table(
         "self-service",
         [
-            Column(t("Language")),
-            Column(t("Searches"), COUNT),
-            Column(t("Searches with no results"), COUNT),
-            Column(t("Share with no results"), PERCENT),
-            Column(t("Click-through from search"), PERCENT),
-            Column(t("Suggestions shown"), COUNT),
-            Column(t("Suggestions opened"), COUNT),
-            Column(t("Deflection rate"), PERCENT),
-            Column(t("Deflection rate, previous period"), PERCENT),
+            Column(t(N_("Language"))),
+            Column(t(N_("Searches")), COUNT),
+            Column(t(N_("Searches with no results")), COUNT),
+            Column(t(N_("Share with no results")), PERCENT),
+            Column(t(N_("Click-through from search")), PERCENT),
+            Column(t(N_("Suggestions shown")), COUNT),
+            Column(t(N_("Suggestions opened")), COUNT),
+            Column(t(N_("Deflection rate")), PERCENT),
+            Column(t(N_("Deflection rate, previous period")), PERCENT),
         ],
         [
             [

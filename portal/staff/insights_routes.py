@@ -45,6 +45,14 @@ from portal.staff.models import ADMIN, AGENT, EDITOR
 
 requires_insights = requires_role(ADMIN, AGENT, EDITOR)
 CASES_EXPORT = "cases"
+VOLUME_BY_DAY = N_(
+    "Complaints per day and category from %(first)s to %(last)s; the table below has the same "
+    "numbers."
+)
+VOLUME_BY_WEEK = N_(
+    "Complaints per week and category, weeks starting %(first)s to %(last)s; the table below "
+    "has the same numbers."
+)
 CASE_HEADERS = [
     N_("Reference"),
     N_("Created"),
@@ -110,9 +118,7 @@ def _charts(report: Report, tables: dict[str, Table], lang: str) -> dict[str, An
             volume.title,
             gettext(
                 lang,
-                "Complaints per %(unit)s and category from %(first)s to %(last)s; "
-                "the table below has the same numbers.",
-                unit=gettext(lang, "week" if report.volume.by_week else "day"),
+                VOLUME_BY_WEEK if report.volume.by_week else VOLUME_BY_DAY,
                 first=labels[0] if labels else "",
                 last=labels[-1] if labels else "",
             ),
@@ -193,7 +199,7 @@ def _filename(name: str, period: Period) -> str:
 def _csv(body: bytes, filename: str) -> Response[bytes]:
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={
             "content-disposition": f'attachment; filename="{filename}"',
             "x-content-type-options": "nosniff",

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from insights_support import NOW, PERIOD, add_history
+from insights_support import NOW, PERIOD, STOCKHOLM, add_case, add_history
 
 from portal.insights.outcomes import load_outcomes
-from portal.insights.period import Filters
+from portal.insights.period import Filters, Period, offset_ranges
 from portal.insights.report import prepare
 from portal.insights.speed import ALL, load_speed
 from portal.insights.terms import rising_terms
@@ -144,3 +145,56 @@ def test_a_case_resolved_again_after_a_reopen_is_measured_again(services, histor
     speed = _read(services, load_speed, PERIOD, Filters(), now=NOW)
     product = {r.category: r for r in speed.rows}["product"]
     assert (product.resolution.median, product.resolution.p90) == (5 * HOUR, 7 * HOUR)
+
+
+def test_the_promise_kept_rate_measures_the_first_promise(services, history) -> None:
+    from portal.cases.models import Case
+
+    # P2 was answered an hour late; had its promise been moved later, it still broke the first.
+    with services.write() as session:
+        case = session.query(Case).filter_by(reference=history["P2"]).one()
+        case.original_promised_at = case.promised_at
+        case.promised_at = case.promised_at.replace(hour=18)
+    speed = _read(services, load_speed, PERIOD, Filters(), now=NOW)
+    assert (speed.kept.kept, speed.kept.due) == (3, 5)
+
+
+def test_days_follow_the_viewers_time_zone(services, history) -> None:
+    # In UTC, P3 (Sunday 23:30 UTC) falls in the previous period and P2 (Monday 23:30) on Monday.
+    in_utc = Period(PERIOD.first, PERIOD.last, ZoneInfo("UTC"))
+    volume = _read(services, load_volume, in_utc, Filters())
+    per_day = {b.start: b.counts for b in volume.buckets}
+    assert per_day[date(2026, 3, 2)]["product"] == 2  # P1 and P2
+    assert per_day[date(2026, 3, 3)]["product"] == 0
+    # X (Sunday 8 March 23:30 UTC) is now inside, on Sunday.
+    assert per_day[date(2026, 3, 8)]["product"] == 1
+    assert next((c.category, c.cases.current, c.cases.previous) for c in volume.top) == (
+        "product",
+        3,
+        2,
+    )
+
+
+def test_a_day_with_a_clock_change_is_one_day() -> None:
+    # Sweden moves to summer time on Sunday 29 March 2026 at 02:00 (01:00 UTC).
+    stockholm = ZoneInfo("Europe/Stockholm")
+    week = Period(date(2026, 3, 23), date(2026, 3, 29), stockholm)
+    ranges = offset_ranges(week.start, week.end, stockholm)
+    assert ranges == [
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), 3600),
+        (datetime(2026, 3, 29, 22, 0, tzinfo=UTC), 7200),
+    ]
+
+
+def test_a_day_with_a_clock_change_counts_its_cases(services) -> None:
+    # 21:59 UTC is 23:59 summer time on the Sunday; 22:00 UTC is Monday 30 March 00:00.
+    week = Period(date(2026, 3, 23), date(2026, 3, 29), STOCKHOLM)
+    add_case(services, created_at=datetime(2026, 3, 29, 21, 59, tzinfo=UTC), promised_at=NOW)
+    add_case(services, created_at=datetime(2026, 3, 29, 22, 0, tzinfo=UTC), promised_at=NOW)
+    add_case(services, created_at=datetime(2026, 3, 22, 23, 0, tzinfo=UTC), promised_at=NOW)
+    volume = _read(services, load_volume, week, Filters())
+    per_day = {b.start: b.total for b in volume.buckets}
+    # 23:00 UTC on Sunday 22 March is Monday 00:00 winter time: the first day of the week.
+    assert per_day[date(2026, 3, 23)] == 1
+    assert per_day[date(2026, 3, 29)] == 1
+    assert volume.total.current == 2
