@@ -21,7 +21,7 @@ from complaint_support import (
     send,
 )
 from helpers import parse
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.cases import intake
 from portal.cases.access import hash_token
@@ -228,26 +228,38 @@ def _input(submission_id: str = "S" * 24, **fields) -> ComplaintInput:
     return ComplaintInput(submission_id=submission_id, **values)
 
 
-def test_racing_resend_is_caught_by_the_unique_submission(services, monkeypatch) -> None:
+def test_resend_returns_the_first_case_and_stores_nothing_more(services) -> None:
     now = datetime.now(UTC)
     with services.write() as session:
         first = submit_complaint(session, _input(), [], services.settings, now)
-    # The second request looked before the first one committed: it sees nothing, inserts,
-    # and runs into the unique submission id.
-    real_lookup = intake._case_for_submission
-    calls = {"n": 0}
-
-    def late_lookup(session, submission_id):
-        calls["n"] += 1
-        return None if calls["n"] == 1 else real_lookup(session, submission_id)
-
-    monkeypatch.setattr(intake, "_case_for_submission", late_lookup)
     with services.write() as session:
         second = submit_complaint(session, _input(), [], services.settings, now)
-    assert calls["n"] == 2
     assert second.created is False
-    assert (second.reference, second.token) == (first.reference, first.token)
+    assert (second.case_id, second.reference, second.token) == (
+        first.case_id,
+        first.reference,
+        first.token,
+    )
     assert count_cases(services) == 1
+    assert len(_outbox(services)) == 1
+    with services.read() as session:
+        assert session.scalar(select(func.count()).select_from(CaseEvent)) == 1
+        assert session.scalar(select(func.count()).select_from(CaseAccess)) == 1
+
+
+def test_resend_whose_new_reference_is_also_taken_still_finds_the_first_case(
+    services, monkeypatch
+) -> None:
+    now = datetime.now(UTC)
+    with services.write() as session:
+        first = submit_complaint(session, _input(), [], services.settings, now)
+        other = submit_complaint(session, _input("O" * 24), [], services.settings, now)
+    # The resend happens to draw the other case's reference: both unique keys clash at once.
+    monkeypatch.setattr(intake, "new_reference", lambda: other.reference)
+    with services.write() as session:
+        again = submit_complaint(session, _input(), [], services.settings, now)
+    assert (again.created, again.reference) == (False, first.reference)
+    assert count_cases(services) == 2
 
 
 def test_concurrent_identical_submissions_make_one_case(services) -> None:

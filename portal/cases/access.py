@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,17 @@ def grant_access(session: Session, case: Case, secret_key: str) -> tuple[CaseAcc
     access = CaseAccess(case_id=case.id, nonce=nonce, token_hash=hash_token(token))
     session.add(access)
     return access, token
+
+
+def access_values(case_id: int, secret_key: str, now: datetime) -> tuple[dict[str, object], str]:
+    """A new status link as a ``case_access`` row to insert, and the token to send.
+
+    For intake, which inserts its rows as plain SQL; elsewhere ``grant_access`` does the same.
+    """
+    nonce = secrets.token_hex(16)
+    token = token_for(nonce, secret_key)
+    row = {"case_id": case_id, "nonce": nonce, "token_hash": hash_token(token), "created_at": now}
+    return row, token
 
 
 def case_for_token(session: Session, token: str) -> Case | None:

@@ -12,13 +12,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from types import SimpleNamespace
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from portal.cases.access import grant_access, token_for
+from portal.cases.access import access_values, grant_access, token_for
 from portal.cases.attachments import StagedFile
 from portal.cases.form_token import new_submission_id
 from portal.cases.models import Attachment, Case, CaseAccess, CaseEvent
@@ -210,103 +212,126 @@ def submit_complaint(
 
     The same form sent again returns the case it already made. If the same form comes back with
     a different email or description (edited after going back), that is a new complaint.
+
+    This is the portal's busiest write, so it is a handful of plain SQL statements rather than
+    ORM flushes: the case is inserted first and only a conflict looks for an earlier case, so a
+    new complaint costs no lookup and no savepoint.
     """
     checked = validate_complaint(data)
     if not checked.ok:
         raise InvalidComplaint(checked.errors)
     data = checked.value
     submission_id = data.submission_id or new_submission_id()
-    existing = _case_for_submission(session, submission_id)
-    if existing is not None:
-        if _same_complaint(existing, data):
-            return _resent(session, existing, settings)
-        submission_id = new_submission_id()
+    category = data.category or "other"
+    promise = _Columns()  # the promise's columns, as ``apply_promise`` sets them on a case
+    apply_promise(promise, make_promise(session, category=category, lang=data.lang, at=now))
+    connection = session.connection()
 
-    case = None
+    case_id = None
     for _attempt in range(REFERENCE_ATTEMPTS):
-        candidate = _new_case(session, data, submission_id, now)
-        try:
-            with session.begin_nested():
-                session.add(candidate)
-                session.flush()
-        except IntegrityError:
-            # Either the reference was taken, or a concurrent request stored this same form
-            # first (PostgreSQL waits for it to commit, then reports the unique violation).
-            existing = _case_for_submission(session, submission_id)
-            if existing is not None:
+        reference = new_reference()
+        case_id = _insert_case(connection, data, submission_id, reference, vars(promise), now)
+        if case_id is not None:
+            break
+        # Nothing was inserted: this form made a case already (perhaps a racing request, which
+        # PostgreSQL waits for), or the random reference is taken and another one is tried.
+        existing = _case_for_submission(session, submission_id)
+        if existing is not None:
+            if _same_complaint(existing, data):
                 return _resent(session, existing, settings)
-            continue
-        case = candidate
-        break
-    if case is None:
+            submission_id = new_submission_id()
+    if case_id is None:
         raise RuntimeError("could not find a free case reference")
 
-    event = CaseEvent(
-        case_id=case.id,
-        created_at=now,
-        kind="submitted",
-        public=True,
-        author=data.name,
-        data={"category": case.category, "attachments": len(attachments)},
-    )
-    session.add(event)
-    session.flush()
-    _attach(session, case, event, attachments, now)
-    access, token = grant_access(session, case, settings.secret_key)
-    session.flush()
-    outbox.enqueue(
-        session,
+    event_id = connection.execute(
+        _INSERT_EVENT,
+        {
+            "case_id": case_id,
+            "created_at": now,
+            "kind": "submitted",
+            "public": True,
+            "author": data.name,
+            "body": "",
+            "data": {"category": category, "attachments": len(attachments)},
+        },
+    ).scalar_one()
+    if attachments:
+        _attach(session, case_id, event_id, attachments, now)
+    access, token = access_values(case_id, settings.secret_key, now)
+    access_id = connection.execute(_INSERT_ACCESS, access).scalar_one()
+    outbox.enqueue_quickly(
+        connection,
         kind="acknowledgement",
-        recipient=case.email,
-        lang=case.lang,
-        case_id=case.id,
-        payload={"access_id": access.id},
+        recipient=data.email,
+        lang=data.lang,
+        case_id=case_id,
+        payload={"access_id": access_id},
         settings=settings,
     )
-    return Submission(case.id, case.reference, token, case.email, created=True)
+    return Submission(case_id, reference, token, data.email, created=True)
 
 
-def _new_case(session: Session, data: ComplaintInput, submission_id: str, now: datetime) -> Case:
-    category = data.category or "other"
-    case = Case(
-        reference=new_reference(),
-        submission_id=submission_id,
-        status="new",
-        lang=data.lang,
-        email=data.email,
-        name=data.name,
-        phone=data.phone,
-        category=category,
-        desired_outcome=data.desired_outcome,
-        order_ref=data.order_ref,
-        description=data.description,
-        created_at=now,
-        updated_at=now,
-    )
-    apply_promise(case, make_promise(session, category=category, lang=data.lang, at=now))
-    return case
+class _Columns(SimpleNamespace):
+    """Column values for a row about to be inserted (``apply_promise`` sets the promise's)."""
+
+
+_CASES = Case.__table__
+_INSERT_EVENT = insert(CaseEvent.__table__).returning(CaseEvent.__table__.c.id)
+_INSERT_ACCESS = insert(CaseAccess.__table__).returning(CaseAccess.__table__.c.id)
+_INSERT_CASE_IF_FREE = {
+    # Insert unless the reference or the submission id is taken; either way, no error.
+    "sqlite": sqlite_insert(_CASES).on_conflict_do_nothing().returning(_CASES.c.id),
+    "postgresql": postgresql_insert(_CASES).on_conflict_do_nothing().returning(_CASES.c.id),
+}
+
+
+def _insert_case(
+    connection: Connection,
+    data: ComplaintInput,
+    submission_id: str,
+    reference: str,
+    promise: dict[str, object],
+    now: datetime,
+) -> int | None:
+    """The new case's id, or None when its reference or submission id is already taken."""
+    values = {
+        "reference": reference,
+        "submission_id": submission_id,
+        "status": "new",
+        "lang": data.lang,
+        "email": data.email,
+        "name": data.name,
+        "phone": data.phone,
+        "category": data.category or "other",
+        "desired_outcome": data.desired_outcome,
+        "order_ref": data.order_ref,
+        "description": data.description,
+        "created_at": now,
+        "updated_at": now,
+        **promise,
+    }
+    statement = _INSERT_CASE_IF_FREE[connection.dialect.name]
+    return connection.execute(statement, values).scalar_one_or_none()
 
 
 def _attach(
     session: Session,
-    case: Case,
-    event: CaseEvent,
+    case_id: int,
+    event_id: int,
     files: Sequence[StagedFile],
     now: datetime,
 ) -> None:
     keys = [f.key for f in files]
     taken = set(
         session.scalars(select(Attachment.storage_key).where(Attachment.storage_key.in_(keys)))
-        if keys
-        else []
     )
     for staged in files:
         if staged.key in taken:
             continue  # already attached to another case by a racing request; never share a file
         session.add(
             Attachment(
-                case_id=case.id,
-                event_id=event.id,
+                case_id=case_id,
+                event_id=event_id,
                 filename=staged.filename,
                 content_type=staged.content_type,
                 size=staged.size,
