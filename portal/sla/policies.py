@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -215,17 +216,18 @@ def _read(session: Session) -> SlaConfig:
 
 
 _cache_lock = threading.Lock()
-_cached: dict[object, tuple[float, SlaConfig]] = {}
+_cached: WeakKeyDictionary[object, tuple[float, SlaConfig]] = WeakKeyDictionary()
 
 
-def _cache_key(session: Session) -> object:
+def engine_of(session: Session) -> object:
+    """The engine behind ``session``: caches live per engine (a test's database is its own)."""
     bind = session.get_bind()
-    return str(bind.url)
+    return getattr(bind, "engine", bind)
 
 
 def load_sla(session: Session) -> SlaConfig:
     """The current calendars and policies; cached per database for ``CACHE_SECONDS``."""
-    key = _cache_key(session)
+    key = engine_of(session)
     now = clock.monotonic()
     hit = _cached.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:

@@ -21,6 +21,7 @@ import threading
 import time as clock
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.cases.models import Case
 from portal.sla.calendars import BusinessCalendar
-from portal.sla.policies import SlaConfig, default_config, load_sla
+from portal.sla.policies import SlaConfig, default_config, engine_of, load_sla
 
 THROUGHPUT_DAYS = 7
 UNANSWERED = ("new", "open")
@@ -165,13 +166,16 @@ def make_promise(
 
 
 _snapshot_lock = threading.Lock()
-_snapshots: dict[object, tuple[float, datetime, Backlog]] = {}
+# Per engine, then per calendar key.
+_snapshots: WeakKeyDictionary[object, dict[str, tuple[float, datetime, Backlog]]] = (
+    WeakKeyDictionary()
+)
 
 
 def backlog_at(session: Session, calendar: BusinessCalendar, at: datetime) -> Backlog:
     """The queue at ``at``: one aggregate query, reused for a few seconds on the hot path."""
-    key = (str(session.get_bind().url), calendar.key)
-    hit = _snapshots.get(key)
+    engine = engine_of(session)
+    hit = _snapshots.get(engine, {}).get(calendar.key)
     now = clock.monotonic()
     if (
         hit is not None
@@ -181,7 +185,7 @@ def backlog_at(session: Session, calendar: BusinessCalendar, at: datetime) -> Ba
         return hit[2]
     backlog = count_backlog(session, calendar, at)
     with _snapshot_lock:
-        _snapshots[key] = (now, at, backlog)
+        _snapshots.setdefault(engine, {})[calendar.key] = (now, at, backlog)
     return backlog
 
 
