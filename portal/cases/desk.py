@@ -67,6 +67,8 @@ EVENT_LABELS = {
     "follow_up_opened": N_("A follow-up case was opened"),
     "follow_up_of": N_("Follow-up of an earlier case"),
     "attention_handled": N_("Marked what the customer added as handled"),
+    "promise_moved": N_("The customer was told a new response time"),
+    "auto_closed": N_("Closed after waiting for the customer"),
 }
 OTHER_EVENT = N_("Update")
 
@@ -166,6 +168,7 @@ def _detail(lang: str, kind: str, data: dict[str, Any], names: dict[int, str]) -
         "status_changed": STATUS_LABELS,
         "resolved": STATUS_LABELS,
         "reopened": STATUS_LABELS,
+        "auto_closed": STATUS_LABELS,
         "priority_changed": PRIORITY_LABELS,
         "category_changed": {v: text for v, text, _hint in CATEGORY_CHOICES},
     }.get(kind)

@@ -35,6 +35,7 @@ from portal.settings import Settings
 from portal.sla.calendars import BusinessCalendar
 from portal.sla.job_runs import JobRun
 from portal.sla.policies import load_sla
+from portal.sla.promise import count_backlog
 from portal.staff.models import AGENT, StaffRole, StaffUser
 
 # Jobs, as recorded in ``JobRun.job``.
@@ -62,9 +63,8 @@ LOOKAHEAD = timedelta(days=30)
 # does not follow up last year's cases.
 FOLLOW_UP_HORIZON = timedelta(days=60)
 # The late update's queue allowance: a case waits behind the unanswered cases promised before it,
-# answered at the recent rate (first responses per working hour, over this window), at least this
-# fast, and never more than this much longer.
-THROUGHPUT_WINDOW = timedelta(days=14)
+# answered at the recent rate (first responses per working hour, as the promise at submission
+# counts them), at least this fast, and never more than this much longer.
 MIN_THROUGHPUT_PER_HOUR = 1.0
 MAX_QUEUE_ALLOWANCE = timedelta(hours=45)
 
@@ -313,8 +313,8 @@ def new_promise(
     """Now plus the margin plus the time the queue ahead of this case takes at the recent rate.
 
     "Ahead" are the unanswered cases promised earlier; the rate is first responses per working
-    hour over the last two weeks (at least one an hour). The result is always later than the old
-    promise, by at least the margin.
+    hour over the last week (``promise.count_backlog``; at least one an hour). The result is
+    always later than the old promise, by at least the margin.
     """
     margin = timedelta(minutes=settings.late_update_margin_working_minutes)
     ahead = session.scalar(
@@ -327,13 +327,7 @@ def new_promise(
             Case.id != case.id,
         )
     )
-    answered = session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(Case.first_response_at > now - THROUGHPUT_WINDOW, Case.first_response_at <= now)
-    )
-    hours = calendar.working_time_between(now - THROUGHPUT_WINDOW, now).total_seconds() / 3600
-    rate = max(MIN_THROUGHPUT_PER_HOUR, (answered or 0) / hours if hours else 0.0)
+    rate = max(MIN_THROUGHPUT_PER_HOUR, count_backlog(session, calendar, now).per_hour or 0.0)
     queue = min(MAX_QUEUE_ALLOWANCE, timedelta(hours=(ahead or 0) / rate))
     due = calendar.add_working_time(now, margin + queue)
     if due > case.promised_at:
