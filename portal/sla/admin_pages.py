@@ -86,9 +86,10 @@ def upcoming_closed_days(
     extra = set(calendar.closed_days)
     found: list[ClosedDay] = []
     day = today
+    plans = {year: calendar.special_days(year) for year in years}
     while len(found) < count and day < today + timedelta(days=LOOK_AHEAD_DAYS):
         usual = calendar.hours[day.weekday()]
-        actual = calendar.day_hours(day)
+        actual = plans[day.year].get(day, usual)
         if usual is not None and actual != usual:
             if day in extra:
                 label = labels.get(day.isoformat()) or gettext(lang, "Extra closed day")
@@ -239,6 +240,7 @@ def overview(session: Session, lang: str, now: datetime) -> dict[str, Any]:
         "field_ids": field_ids,
         "previews": previews,
         "preview_rows": preview_rows,
+        "day_hours": f"{day_hours:g}",
     }
 
 

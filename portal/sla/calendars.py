@@ -146,6 +146,10 @@ class BusinessCalendar:
         """Opening hours on ``day`` (local wall-clock), or None when closed."""
         return self._year_plan(day.year).get(day, self.hours[day.weekday()])
 
+    def special_days(self, year: int) -> dict[date, OfficeHours]:
+        """Days of ``year`` whose hours differ from the weekday's, for listing them to admins."""
+        return self._year_plan(year)
+
     def _year_plan(self, year: int) -> dict[date, OfficeHours]:
         """Days of ``year`` whose hours differ from the weekday's: holidays, eves, closed days."""
         plan: dict[date, OfficeHours] = {}
