@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.cases.case_steps import (
@@ -161,6 +161,7 @@ def find_due_work(session: Session, settings: Settings, now: datetime) -> list[D
             Case.first_response_at.is_(None),
             Case.promised_at > now,
             Case.promised_at <= now + LOOKAHEAD,
+            _not_done(LATE_UPDATE, Case.promised_at),
         )
     )
     for case in unanswered:
@@ -171,7 +172,13 @@ def find_due_work(session: Session, settings: Settings, now: datetime) -> list[D
             ):
                 found.append(DueWork(job, case.id))
     resolved = session.scalars(
-        select(Case).where(Case.status == "resolved", Case.resolved_at > now - FOLLOW_UP_HORIZON)
+        select(Case).where(
+            Case.status == "resolved",
+            Case.resolved_at > now - FOLLOW_UP_HORIZON,
+            Case.resolved_at <= now,
+            or_(Case.feedback_at.is_(None), Case.feedback_at < Case.resolved_at),
+            _not_done(CHECK_IN, Case.resolved_at),
+        )
     )
     for case in resolved:
         if check_in_due(case, calendar_for(session, case), settings, now):
@@ -187,6 +194,15 @@ def find_due_work(session: Session, settings: Settings, now: datetime) -> list[D
         if job is not None and not _done(session, case.id, job, since):
             found.append(DueWork(job, case.id))
     return found
+
+
+def _not_done(job: str, anchor: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """In a query over cases: ``job`` has not been done for the case's ``anchor``."""
+    return ~(
+        select(JobRun.id)
+        .where(JobRun.case_id == Case.id, JobRun.job == job, JobRun.anchor == anchor)
+        .exists()
+    )
 
 
 def _done(session: Session, case_id: int, job: str, anchor: datetime) -> bool:

@@ -37,8 +37,9 @@ def run_round(services: Services, now: datetime | None = None) -> Counter[str]:
                 if JOBS[work.job](session, work.case_id, settings, now):
                     done[work.job] += 1
         except (IntegrityError, OperationalError) as exc:
-            # Another scheduler did this job at the same moment (unique key, or a lock it held).
-            log.info("%s for case %s done elsewhere: %s", work.job, work.case_id, exc.orig)
+            # Another scheduler did this job at the same moment (the unique key), or held the
+            # database too long: nothing was written, and the next round looks again.
+            log.info("%s for case %s not done here: %s", work.job, work.case_id, exc.orig)
         except Exception:  # one broken case must not stop the others
             log.exception("%s for case %s failed", work.job, work.case_id)
     if done:
