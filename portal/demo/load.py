@@ -15,6 +15,7 @@ import yaml
 
 from kb.porting import ImportReport, import_folder
 from kb.synonyms import get_synonyms, set_synonyms
+from portal.demo.history import load_demo_history
 from portal.knowledge.maintenance import index_exists, open_index, rebuild_index
 from portal.services import Services
 from portal.staff.accounts import authenticate, ensure_user
@@ -29,6 +30,7 @@ class DemoReport:
     articles: ImportReport
     synonyms_changed: list[str] = field(default_factory=list)
     staff: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
     indexed: int | None = None  # documents in a rebuilt index; None: the index was up to date
 
     @property
@@ -43,6 +45,7 @@ class DemoReport:
         if self.synonyms_changed:
             out.append(f"Synonyms updated: {', '.join(self.synonyms_changed)}.")
         out.extend(self.staff)
+        out.extend(self.history)
         if self.indexed is None:
             out.append("Search index: up to date.")
         else:
@@ -101,6 +104,7 @@ def load_demo(services: Services, content: Path = CONTENT) -> DemoReport:
     report = DemoReport(articles=articles)
     report.synonyms_changed = load_synonyms(services, content / SYNONYMS_FILE.name)
     report.staff = load_demo_staff(services)
+    report.history = load_demo_history(services)  # after the staff: its agents work the cases
     if report.changed or not index_exists(services):
         report.indexed = rebuild_index(services)
     else:
