@@ -12,9 +12,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.cases.models import Case, CaseAccess
 from portal.db.base import utcnow
 from portal.mail import outbox
 from portal.mail.kinds import MissingMailData
@@ -122,10 +128,19 @@ class OutboxWorker:
     # -- one round ---------------------------------------------------------------------------
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Claim one batch of due messages and try each once; returns how many were tried."""
+        """Claim one batch of due messages and try each once; returns how many were tried.
+
+        A batch costs three transactions whatever its size: claim, render (one read), and
+        record every outcome (one write). Sending runs concurrently in between.
+        """
         ids = await self.services.run(self._claim, now or utcnow())
-        if ids:
-            await asyncio.gather(*(self._deliver(i) for i in ids))
+        if not ids:
+            return 0
+        rendered = await self.services.run(self._render_batch, ids)
+        outcomes = await asyncio.gather(*(self._send(item) for item in rendered))
+        done = [outcome for outcome in outcomes if outcome is not None]
+        if done:
+            await self.services.run(self._record, done)
         return len(ids)
 
     async def drain(self, max_rounds: int = 100) -> int:
@@ -142,57 +157,118 @@ class OutboxWorker:
         with self.services.write() as session:
             return outbox.claim_due(session, now=now, limit=self.batch_size, lease=self.lease)
 
-    async def _deliver(self, message_id: int) -> None:
+    def _render_batch(self, ids: list[int]) -> list[_Rendered]:
+        """Every claimed row as a message ready to send, or why it cannot be, in one read."""
+        settings = self.services.settings
+        sender = outbox.sender_address(settings)
+        rendered: list[_Rendered] = []
+        with self.services.read() as session:
+            rows = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+            ).all()
+            loaded = _preload(session, rows)  # noqa: F841 (kept alive in the session meanwhile)
+            for row in rows:
+                if row.status != outbox.PENDING:
+                    continue
+                try:
+                    message = render_message(session, row, settings)
+                except Exception as exc:  # judged in _send, outside this transaction
+                    rendered.append(_Rendered(row.id, None, sender, row.recipient, exc))
+                else:
+                    rendered.append(_Rendered(row.id, message, sender, row.recipient))
+        return rendered
+
+    async def _send(self, item: _Rendered) -> _Outcome | None:
+        """Hand one message to the transport; the outcome is recorded with the batch's."""
+        message_id = item.message_id
+        if isinstance(item.error, MissingMailData):
+            log.warning("outbox %s: nothing to send: %s", message_id, item.error)
+            return _Outcome(message_id, GIVE_UP, str(item.error))
+        if item.message is None:  # a template or data bug: keep the row and retry later
+            log.error("outbox %s: could not render", message_id, exc_info=item.error)
+            return _Outcome(message_id, UNRENDERED, f"render: {item.error}")
+        subject = str(item.message["Subject"])
         try:
-            prepared = await self.services.run(self._render, message_id)
-        except MissingMailData as exc:
-            log.warning("outbox %s: nothing to send: %s", message_id, exc)
-            await self.services.run(self._give_up, message_id, str(exc))
-            return
-        except Exception as exc:  # a template or data bug: keep the row and retry later
-            log.exception("outbox %s: could not render", message_id)
-            await self.services.run(self._failed, message_id, f"render: {exc}", False, "")
-            return
-        if prepared is None:
-            return
-        message, sender, recipient = prepared
-        subject = str(message["Subject"])
-        try:
-            await self.transport.send(message, sender=sender, recipients=[recipient])
+            await self.transport.send(item.message, sender=item.sender, recipients=[item.recipient])
         except DeliveryError as exc:
-            status = await self.services.run(
-                self._failed, message_id, str(exc), exc.permanent, subject
-            )
-            log.warning("outbox %s: not delivered (%s): %s", message_id, status, exc)
-            return
+            return _Outcome(message_id, FAILED, str(exc), subject, permanent=exc.permanent)
         except Exception as exc:  # an unexpected transport bug: never count it as sent
             log.exception("outbox %s: transport error", message_id)
-            await self.services.run(self._failed, message_id, repr(exc), False, subject)
-            return
-        await self.services.run(self._sent, message_id, subject)
+            return _Outcome(message_id, FAILED, repr(exc), subject)
+        return _Outcome(message_id, SENT, "", subject)
 
-    def _render(self, message_id: int) -> tuple[EmailMessage, str, str] | None:
-        settings = self.services.settings
-        with self.services.read() as session:
-            row = session.get(OutboxMessage, message_id)
-            if row is None or row.status != outbox.PENDING:
-                return None
-            message = render_message(session, row, settings)
-            return message, outbox.sender_address(settings), row.recipient
-
-    def _sent(self, message_id: int, subject: str) -> None:
+    def _record(self, outcomes: list[_Outcome]) -> None:
+        """Every outcome of a batch in one write transaction."""
+        now = utcnow()
         with self.services.write() as session:
-            outbox.record_sent(session, message_id, subject=subject, now=utcnow())
+            for o in outcomes:
+                if o.result == SENT:
+                    outbox.record_sent(session, o.message_id, subject=o.subject, now=now)
+                elif o.result == GIVE_UP:
+                    outbox.give_up(session, o.message_id, error=o.error, now=now)
+                else:
+                    status = outbox.record_failure(
+                        session,
+                        o.message_id,
+                        error=o.error,
+                        permanent=o.permanent,
+                        now=now,
+                        subject=o.subject,
+                    )
+                    if o.result == FAILED:
+                        log.warning(
+                            "outbox %s: not delivered (%s): %s", o.message_id, status, o.error
+                        )
 
-    def _failed(self, message_id: int, error: str, permanent: bool, subject: str) -> str:
-        with self.services.write() as session:
-            return outbox.record_failure(
-                session, message_id, error=error, permanent=permanent, now=utcnow(), subject=subject
-            )
 
-    def _give_up(self, message_id: int, error: str) -> None:
-        with self.services.write() as session:
-            outbox.give_up(session, message_id, error=error, now=utcnow())
+def _preload(session: Session, rows: Sequence[OutboxMessage]) -> list[object]:
+    """The batch's status links and cases (with attachments) in three queries.
+
+    Building each message then finds them in the session instead of asking the database two or
+    three times per message. Returns the objects so they stay in the session while it renders.
+    """
+    access_ids = {
+        access_id
+        for row in rows
+        if isinstance(access_id := (row.payload or {}).get("access_id"), int)
+    }
+    accesses = (
+        session.scalars(select(CaseAccess).where(CaseAccess.id.in_(access_ids))).all()
+        if access_ids
+        else []
+    )
+    case_ids = {row.case_id for row in rows if row.case_id} | {a.case_id for a in accesses}
+    cases = (
+        session.scalars(
+            select(Case).where(Case.id.in_(case_ids)).options(selectinload(Case.attachments))
+        ).all()
+        if case_ids
+        else []
+    )
+    return [*accesses, *cases]
+
+
+# What became of one message of a batch: accepted; refused or not reached (retried, or given up
+# after repeated permanent refusals); not renderable (retried later); nothing left to send.
+SENT, FAILED, UNRENDERED, GIVE_UP = "sent", "failed", "unrendered", "give up"
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    message_id: int
+    message: EmailMessage | None
+    sender: str
+    recipient: str
+    error: Exception | None = None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    message_id: int
+    result: str  # SENT, FAILED, UNRENDERED or GIVE_UP
+    error: str
+    subject: str = ""
+    permanent: bool = False
 
 
 async def run_worker(services: Services) -> None:
