@@ -12,10 +12,12 @@ run: $(VENV)/.installed
 	$(BIN)/portal demo
 	$(BIN)/portal serve --host $(HOST) --port $(PORT)
 
+# Two processes each (the CI machine has 2 cores); browser tests run on their own, after the rest.
 test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 -m "not browser"
+	$(BIN)/pytest -n 2 -m browser
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
