@@ -8,6 +8,7 @@ Europe/Stockholm): a case promised for Tuesday 24 November 2026 at 12:00.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -299,3 +300,30 @@ def test_a_restarted_scheduler_does_not_send_again(tmp_path, database_url, smtp_
         assert kinds(after, case_id).count("promise_moved") == 1
     finally:
         after.close()
+
+
+# -- where the scheduler runs ---------------------------------------------------------------------
+
+
+def test_the_server_keeps_promises_in_process(tmp_path, database_url, smtp_server):
+    """With the in-process worker (dev), starting the app runs a round at ``services.clock``."""
+    services = _services(
+        tmp_path,
+        database_url,
+        smtp_server.url,
+        outbox_in_process=True,
+        keeping_interval_seconds=0.2,
+    )
+    services.clock = lambda: FIFTEEN_MINUTES_LEFT
+    try:
+        case_id, reference, _token = store_case(services, created=CREATED, promised=PROMISED)
+        with TestClient(create_app(services.settings, services)):
+            deadline = time.monotonic() + 30
+            while not any(reference in str(m["Subject"]) and "Re:" in str(m["Subject"])
+                          for m in smtp_server.messages):  # fmt: skip
+                assert time.monotonic() < deadline, "no late update was sent"
+                time.sleep(0.05)
+            time.sleep(0.5)  # more rounds: still one
+        assert kinds(services, case_id).count("promise_moved") == 1
+    finally:
+        services.close()
