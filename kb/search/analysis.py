@@ -53,6 +53,8 @@ _CONFLATE = {
 }
 WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _SEPARATOR = re.compile(r"[-'’]")
+_PART = re.compile(r"\w+")  # a word, or one part of a hyphenated word
+_HYPHENATED = re.compile(r"(?<!\w)\w++(?:[-'’]\w+)+")  # possessive: no backtracking
 
 
 def fold(word: str) -> str:
@@ -262,14 +264,16 @@ class Analyzer:
         are indexed joined as well. Work is per distinct word, not per token.
         """
         positions = {} if positions is None else positions
-        tokens = WORD.findall(text.lower())
+        lowered = text.lower()
         at: dict[str, list[int]] = {}
         if _SEPARATOR.search(text):  # hyphenated words: each part takes a position of its own
-            tokens, glued = _split_tokens(tokens, start, at)
+            tokens = _PART.findall(lowered)
+            glued = _glued(lowered, start)
         else:
+            tokens = WORD.findall(lowered)
             glued = {}
-            for i, token in enumerate(tokens, start):
-                at.setdefault(token, []).append(i)
+        for i, token in enumerate(tokens, start):
+            at.setdefault(token, []).append(i)
         terms_of = self.terms
         stop = () if keep_stop else self.stopwords
         for source in (at, glued):
@@ -318,21 +322,18 @@ class Analyzer:
         return len(self._terms)
 
 
-def _split_tokens(
-    tokens: list[str], start: int, at: dict[str, list[int]]
-) -> tuple[list[str], dict[str, list[int]]]:
-    """Expand hyphenated tokens into their parts (consecutive positions, filled into ``at``);
-    the parts written together ("e-post" → "epost") go at the first part's position."""
-    expanded: list[str] = []
+def _glued(lowered: str, start: int) -> dict[str, list[int]]:
+    """Hyphenated words written together ("e-post" → "epost"), at their first part's position
+    (every part is a token of its own; the tokens between two matches are counted in C)."""
     glued: dict[str, list[int]] = {}
-    for token in tokens:
-        pieces = _parts(token) if _SEPARATOR.search(token) else (token,)
-        if len(pieces) > 1:
-            glued.setdefault("".join(pieces), []).append(start + len(expanded))
-        for piece in pieces:
-            at.setdefault(piece, []).append(start + len(expanded))
-            expanded.append(piece)
-    return expanded, glued
+    count, previous = 0, 0
+    for match in _HYPHENATED.finditer(lowered):
+        count += len(_PART.findall(lowered, previous, match.start()))
+        pieces = _SEPARATOR.split(match.group())
+        glued.setdefault("".join(pieces), []).append(start + count)
+        count += len(pieces)
+        previous = match.end()
+    return glued
 
 
 def _parts(token: str) -> list[str]:

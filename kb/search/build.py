@@ -24,6 +24,7 @@ from kb.search.types import SearchDocument
 
 PARALLEL_MIN_DOCUMENTS = 3000
 CHILD_TIMEOUT = 3600.0
+CHILD_LIMIT_MB = 1024  # postings a child keeps in memory before sorting a run out to disk
 
 # What forked children work on: set just before the fork, read by the children (inherited).
 _job: tuple[Sequence[SearchDocument], Mapping[str, Analyzer]] | None = None
@@ -109,7 +110,7 @@ def _child(storage, indexname: str, part: int, parts: int, results) -> None:  # 
         assert _job is not None
         documents, analyzers = _job
         ix = storage.open_index(indexname)
-        writer = BulkWriter(ix, _lk=False, limitmb=128)
+        writer = BulkWriter(ix, _lk=False, limitmb=CHILD_LIMIT_MB)
         for doc in documents[part::parts]:
             if doc.lang in analyzers:
                 writer.add_document(**document_fields(doc, analyzers[doc.lang]))

@@ -5,15 +5,16 @@ enough to build and search at tens of thousands of articles.
 
 from __future__ import annotations
 
+import pickle
 from array import array
-from itertools import accumulate
+from itertools import islice
 
 from whoosh.analysis import KeywordAnalyzer
 from whoosh.fields import ID, STORED, FieldType, Schema
 from whoosh.formats import Positions
 from whoosh.scoring import BM25F
-from whoosh.system import _INT_SIZE, pack_uint
-from whoosh.writing import SegmentWriter
+from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
+from whoosh.writing import PostingPool, SegmentWriter
 
 from kb.search.analysis import LANGUAGES, Analyzer
 from kb.search.codec import KbCodec
@@ -23,21 +24,21 @@ from kb.search.types import SearchDocument
 # what an article is about more densely than its body. Titles also get their own field.
 TITLE_WEIGHT, META_WEIGHT, BODY_WEIGHT = 1.5, 2.0, 1.0
 GAP = 20  # positions left between title, summary, tags and body: phrases never span them
+POSTING_BYTES = 200  # what one pooled posting costs in memory, roughly, against ``limitmb``
+RUN_CHUNK = 20_000  # postings per pickle when the pool writes a sorted run to disk
 
 
 class FastPositions(Positions):
-    """Positions stored as an array of deltas instead of a pickle: ten times cheaper to write."""
+    """Positions stored as a raw array instead of a pickle: ten times cheaper to write. (Posting
+    blocks are not compressed, so deltas would save nothing.)"""
 
     def encode(self, poslist):  # type: ignore[no-untyped-def]
-        if len(poslist) == 1:
-            return pack_uint(1) + array("I", poslist).tobytes()
-        deltas = array("I", [b - a for a, b in zip([0, *poslist], poslist, strict=False)])
-        return pack_uint(len(poslist)) + deltas.tobytes()
+        return pack_uint(len(poslist)) + array("I", poslist).tobytes()
 
     def decode_positions(self, valuestring):  # type: ignore[no-untyped-def]
-        deltas = array("I")
-        deltas.frombytes(valuestring[_INT_SIZE:])
-        return list(accumulate(deltas))
+        positions = array("I")
+        positions.frombytes(valuestring[_INT_SIZE:])
+        return positions.tolist()
 
 
 class AnalysedField(FieldType):
@@ -52,14 +53,54 @@ class AnalysedField(FieldType):
         self.vector = None
 
     def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
+        items, _ = self.postings(value, "", 0)
+        for _, tbytes, _, weight, data in items:
+            yield tbytes, unpack_uint(data[:_INT_SIZE])[0], weight, data
+
+    def postings(self, value, fieldname: str, docnum: int) -> tuple[list[tuple], int]:  # type: ignore[no-untyped-def, type-arg]
+        """The pool's ``(field, term, docnum, weight, positions)`` items and the field length."""
         positions, extra = value
-        encode = self.format.encode
         get = extra.get if extra else None
+        out = []
+        length = 0
         for term, poses in positions.items():
             poses.sort()
             n = len(poses)
+            length += n
             weight = n + get(term, 0.0) if get else n
-            yield term.encode("utf-8"), n, float(weight), encode(poses)
+            data = pack_uint(n) + array("I", poses).tobytes()
+            out.append((fieldname, term.encode("utf-8"), docnum, float(weight), data))
+        return out, length
+
+
+class BulkPostingPool(PostingPool):
+    """Whoosh's posting pool, filled a document field at a time. When it outgrows its memory
+    limit, a sorted run is written in chunks: Whoosh pickles each posting of a run on its own
+    and reads them back one by one, which made large builds spend most of their time there."""
+
+    def add_field(self, fieldname: str, items: list[tuple]) -> None:  # type: ignore[type-arg]
+        self.fieldnames.add(fieldname)
+        self.current.extend(items)
+        self.currentsize += POSTING_BYTES * len(items)
+        if self.currentsize > self.limit:
+            self.save()
+
+    def _write_run(self, f, items):  # type: ignore[no-untyped-def]
+        items = iter(items)
+        while chunk := list(islice(items, RUN_CHUNK)):
+            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _read_run(self, path):  # type: ignore[no-untyped-def]
+        f = self._open_run(path)
+        try:
+            while True:
+                yield from pickle.load(f)  # noqa: S301 - a run this pool wrote
+        except EOFError:
+            return
+        finally:
+            f.close()
+            self._remove_run(path)
 
 
 class _LengthCache:
@@ -83,14 +124,53 @@ class _LengthCache:
 
 
 class BulkWriter(SegmentWriter):
-    """A segment writer with the array posting codec and a length cache."""
+    """A segment writer with the array posting codec, a field length cache, and analysed fields
+    added to the pool a field at a time rather than a posting at a time."""
 
-    def __init__(self, ix, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, ix, limitmb: int = 128, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("codec", KbCodec())
-        super().__init__(ix, **kwargs)
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = BulkPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def per_document_reader(self):  # type: ignore[no-untyped-def]
         return _LengthCache(super().per_document_reader())
+
+    def add_document(self, **fields):  # type: ignore[no-untyped-def]
+        schema = self.schema
+        if any(name.startswith("_") for name in fields) or any(
+            schema[name].vector or schema[name].column_type for name in fields
+        ):
+            return super().add_document(**fields)  # boosts, vectors, columns: not used here
+        self._check_state()
+        self._check_fields(schema, fields)
+        perdocwriter = self.perdocwriter
+        docnum = self.docnum
+        pool = self.pool
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in sorted(fields):
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if isinstance(field, AnalysedField):
+                    items, length = field.postings(value, fieldname, docnum)
+                    pool.add_field(fieldname, items)
+                elif field.indexed:
+                    indexed = list(field.index(value))
+                    items = [(fieldname, t, docnum, w, v) for t, _, w, v in indexed]
+                    if field.scorable:
+                        length = sum(freq for _, freq, _, _ in indexed)
+                    pool.add_field(fieldname, items)
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+        return None
 
 
 def make_schema() -> Schema:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
@@ -68,6 +69,9 @@ def term_scores(searcher: Searcher, field: str, text: str) -> Scores:
                 continue
             norms = _segment_norms(reader, field, avgfl)
             matcher = reader.postings(field, text)  # type: ignore[attr-defined]
+            deleted = ()
+            if isinstance(matcher, FilterMatcher):  # deletions: dropped after, not per posting
+                deleted, matcher = matcher._ids, matcher.child
             for ids, weights in _blocks(matcher):
                 scores.update(
                     {
@@ -75,9 +79,8 @@ def term_scores(searcher: Searcher, field: str, text: str) -> Scores:
                         for d, w in zip(ids, weights, strict=False)
                     }
                 )
-            if reader.has_deletions():  # type: ignore[attr-defined]
-                for docnum in [d for d in scores if reader.is_deleted(d - offset)]:  # type: ignore[attr-defined]
-                    del scores[docnum]
+            for docnum in deleted:
+                scores.pop(docnum + offset, None)
     if len(cache) > MAX_CACHED_TERMS:
         cache.clear()
     cache[key] = scores
