@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base, utcnow
@@ -128,5 +128,27 @@ class CaseAccess(Base):
 Index("ix_cases_email_created", Case.email, Case.created_at)
 # The agents' queue: open work by promised response time (see ``cases.queue``).
 Index("ix_cases_status_promised", Case.status, Case.promised_at)
+# The promise's throughput: first answers in the last week (see ``sla.promise.count_backlog``).
+Index("ix_cases_first_response", Case.first_response_at)
 # The insights page: every figure is a range scan over the creation time with the filters beside it.
 Index("ix_cases_insights", Case.created_at, Case.category, Case.lang, Case.channel)
+# Cases whose working times are still to be measured (``insights.worktime``): usually none.
+UNMEASURED_RESPONSE = and_(
+    Case.first_response_at.is_not(None), Case.first_response_work_s.is_(None)
+)
+UNMEASURED_RESOLUTION = and_(
+    Case.resolved_at.is_not(None),
+    or_(Case.resolution_work_at.is_(None), Case.resolution_work_at != Case.resolved_at),
+)
+Index(
+    "ix_cases_unmeasured_response",
+    Case.created_at,
+    sqlite_where=UNMEASURED_RESPONSE,
+    postgresql_where=UNMEASURED_RESPONSE,
+)
+Index(
+    "ix_cases_unmeasured_resolution",
+    Case.created_at,
+    sqlite_where=UNMEASURED_RESOLUTION,
+    postgresql_where=UNMEASURED_RESOLUTION,
+)

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case
-from portal.insights.period import Compared, Filters, Period, both_periods, cohort, ratio
-
-RATINGS = (1, 2, 3, 4, 5)
+from portal.insights.counts import RATINGS, DayCount, load_counts
+from portal.insights.period import Compared, Filters, Period, ratio
 
 
 @dataclass(frozen=True)
@@ -68,33 +65,19 @@ class Outcomes:
         )
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0)).cast(Integer)
-
-
 def load_outcomes(session: Session, period: Period, filters: Filters) -> Outcomes:
-    group = cohort(period).label("cohort")
-    resolved = Case.resolved_at.is_not(None)
-    recovered = and_(
-        resolved,
-        Case.status == "closed",
-        Case.feedback_at.is_not(None),
-        Case.satisfaction >= 4,
-    )
-    query = (
-        select(
-            group,
-            _count(or_(resolved, Case.reopened_count > 0)),
-            _count(Case.reopened_count > 0),
-            _count(resolved),
-            _count(recovered),
-            *(_count(Case.satisfaction == r) for r in RATINGS),
-        )
-        .where(*both_periods(period, filters))
-        .group_by(group)
-    )
-    found = {0: EMPTY, 1: EMPTY}
-    for row in session.execute(query):
-        values = [int(v or 0) for v in row[1:]]
-        found[int(row[0])] = OutcomeCounts(*values[:4], dict(zip(RATINGS, values[4:], strict=True)))
-    return Outcomes(current=found[1], previous=found[0])
+    return outcomes_of(load_counts(session, period, filters, now=period.end), period)
+
+
+def outcomes_of(counts: list[DayCount], period: Period) -> Outcomes:
+    totals = {True: [0] * (4 + len(RATINGS)), False: [0] * (4 + len(RATINGS))}
+    for row in counts:
+        values = (row.resolved_once, row.reopened, row.resolved, row.recovered, *row.ratings)
+        total = totals[period.contains(row.day)]
+        for i, value in enumerate(values):
+            total[i] += value
+
+    def counted(values: list[int]) -> OutcomeCounts:
+        return OutcomeCounts(*values[:4], dict(zip(RATINGS, values[4:], strict=True)))
+
+    return Outcomes(current=counted(totals[True]), previous=counted(totals[False]))

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
-from portal.insights.outcomes import Outcomes, load_outcomes
+from portal.insights.counts import first_promise, load_counts
+from portal.insights.outcomes import Outcomes, outcomes_of
 from portal.insights.period import Filters, Period, within
 from portal.insights.selfservice import SelfServiceRow, load_self_service
-from portal.insights.speed import Speed, first_promise, load_speed
+from portal.insights.speed import Speed, speed_of
 from portal.insights.terms import CategoryTerms, rising_terms
-from portal.insights.volume import Volume, load_volume
+from portal.insights.volume import Volume, volume_of
 from portal.insights.worktime import measure_working_times
 
 
@@ -44,14 +45,15 @@ def build_report(
     self_service = load_self_service(session, period, lang=filters.lang, now=now)
     if not cases:
         return Report(period, filters, self_service)
-    volume = load_volume(session, period, filters)
+    counts = load_counts(session, period, filters, now=now)
+    volume = volume_of(counts, period)
     return Report(
         period,
         filters,
         self_service,
         volume=volume,
-        speed=load_speed(session, period, filters, now=now),
-        outcomes=load_outcomes(session, period, filters),
+        speed=speed_of(session, counts, period, filters),
+        outcomes=outcomes_of(counts, period),
         terms=rising_terms(session, period, filters, volume.categories),
     )
 

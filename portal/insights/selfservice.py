@@ -4,6 +4,8 @@ form — shown, opened, and possibly deflecting the complaint (``kb.suggestion_e
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,50 +55,62 @@ def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0)).cast(Integer)
 
 
-def _counts(
-    session: Session, start: datetime, end: datetime, lang: str, now: datetime
-) -> SelfServiceCounts:
-    searches = session.execute(
+def _by_language(
+    session: Session, period: Period, now: datetime
+) -> dict[tuple[str, bool], dict[str, int]]:
+    """{(language, in the period?): counts} from one pass over the search log and one over the
+    suggestion events; deflection per language and period from ``kb.suggestion_events``."""
+    found: dict[tuple[str, bool], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    previous = period.previous()
+    current = case((SearchLogEntry.created_at >= period.start, 1), else_=0)
+    for lang, in_period, searches, zero, opened in session.execute(
         select(
+            SearchLogEntry.lang,
+            current,
             func.count(),
             _sum(SearchLogEntry.result_count == 0),
             func.count(SearchLogEntry.opened_key),
-        ).where(
-            SearchLogEntry.lang == lang,
-            SearchLogEntry.created_at >= start,
-            SearchLogEntry.created_at < end,
         )
-    ).one()
-    events = session.execute(
-        select(_sum(SuggestionEvent.kind == IMPRESSION), _sum(SuggestionEvent.kind == CLICK)).where(
-            SuggestionEvent.lang == lang,
-            SuggestionEvent.created_at >= start,
-            SuggestionEvent.created_at < end,
+        .where(SearchLogEntry.created_at >= previous.start, SearchLogEntry.created_at < period.end)
+        .group_by(SearchLogEntry.lang, current)
+    ):
+        counts = found[(str(lang), bool(in_period))]
+        counts.update(searches=int(searches), zero_results=int(zero or 0), opened=int(opened))
+    shown = case((SuggestionEvent.created_at >= period.start, 1), else_=0)
+    for lang, in_period, impressions, clicks in session.execute(
+        select(
+            SuggestionEvent.lang,
+            shown,
+            _sum(SuggestionEvent.kind == IMPRESSION),
+            _sum(SuggestionEvent.kind == CLICK),
         )
-    ).one()
-    deflection = deflection_stats(session, start, end, lang=lang, now=now)
-    return SelfServiceCounts(
-        searches=int(searches[0] or 0),
-        zero_results=int(searches[1] or 0),
-        opened=int(searches[2] or 0),
-        impressions=int(events[0] or 0),
-        clicks=int(events[1] or 0),
-        sessions_shown=deflection.shown,
-        deflected=deflection.deflected,
-    )
+        .where(
+            SuggestionEvent.created_at >= previous.start, SuggestionEvent.created_at < period.end
+        )
+        .group_by(SuggestionEvent.lang, shown)
+    ):
+        counts = found[(str(lang), bool(in_period))]
+        counts.update(impressions=int(impressions or 0), clicks=int(clicks or 0))
+    return found
 
 
 def load_self_service(
     session: Session, period: Period, *, lang: str = "", now: datetime
 ) -> list[SelfServiceRow]:
     """One row per language (only ``lang`` when given), then the total over the languages."""
+    found = _by_language(session, period, now)
     previous = period.previous()
-    rows = [
-        SelfServiceRow(
-            code,
-            _counts(session, period.start, period.end, code, now),
-            _counts(session, previous.start, previous.end, code, now),
+
+    def counts(code: str, span: Period, in_period: bool) -> SelfServiceCounts:
+        deflection = deflection_stats(session, span.start, span.end, lang=code, now=now)
+        return SelfServiceCounts(
+            **found.get((code, in_period), {}),
+            sessions_shown=deflection.shown,
+            deflected=deflection.deflected,
         )
+
+    rows = [
+        SelfServiceRow(code, counts(code, period, True), counts(code, previous, False))
         for code in LANGUAGES
         if not lang or code == lang
     ]
@@ -107,7 +121,7 @@ def load_self_service(
     return rows
 
 
-def _total(counts: object) -> SelfServiceCounts:
-    items = list(counts)  # type: ignore[call-overload]
+def _total(counts: Iterable[SelfServiceCounts]) -> SelfServiceCounts:
+    items = list(counts)
     fields = SelfServiceCounts.__dataclass_fields__
     return SelfServiceCounts(**{f: sum(getattr(c, f) for c in items) for f in fields})

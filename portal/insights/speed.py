@@ -1,7 +1,9 @@
 """How fast cases are answered and resolved, in working time, and how often the promise held.
 
 Percentiles use the nearest-rank rule (the value at rank ceil(p × n) of the sorted values, so the
-median of four values is the second), computed in SQL with window functions on both databases.
+median of four values is the second). SQL counts the cases per category and per tenth of an
+hour (the precision the page shows), on both databases alike; the ranks are walked in Python
+over those few hundred buckets instead of sorting every case.
 The promise-kept rate uses the first promise made to the customer (``original_promised_at``
 when a later, honest update moved ``promised_at``): kept when the first public reply came at or
 before it; broken when it came later or has not come and the time has passed. Cases still
@@ -14,23 +16,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
+from portal.insights.counts import DayCount, load_counts
 from portal.insights.period import (
     Compared,
     Filters,
     Period,
     both_periods,
     cohort,
-    day_of,
-    local_day,
     ratio,
     week_start,
 )
 
 ALL = ""  # the row for every category (or language) together
+BUCKET_S = 360  # a tenth of an hour
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,21 @@ class Speed:
     kept: KeptRate
 
 
-def first_promise() -> ColumnElement[datetime]:
-    """The promise in the acknowledgement, even when a later update moved ``promised_at``."""
-    return func.coalesce(Case.original_promised_at, Case.promised_at)
+def _bucket(value: ColumnElement[int]) -> ColumnElement[int]:
+    """Working seconds to the nearest tenth of an hour, as a bucket number."""
+    return (value + literal(BUCKET_S // 2)) // literal(BUCKET_S)
 
 
-def _rank(n: ColumnElement[int], percent: int) -> ColumnElement[int]:
-    """ceil(n × percent / 100) in integer arithmetic."""
-    return (n * literal(percent) + literal(99)) // literal(100)
+def _nearest_rank(histogram: list[tuple[int, int]], percent: int) -> int:
+    """The bucket holding rank ceil(n × percent / 100) of a sorted (bucket, count) list."""
+    n = sum(count for _b, count in histogram)
+    rank = -(-n * percent // 100)
+    seen = 0
+    for bucket, count in histogram:
+        seen += count
+        if seen >= rank:
+            return bucket
+    return histogram[-1][0]
 
 
 def _percentiles(
@@ -105,39 +114,33 @@ def _percentiles(
     filters: Filters,
 ) -> dict[tuple[int, str], Percentiles]:
     """{(cohort, category or ALL): Percentiles} for the period (1) and the one before (0)."""
-    group = cohort(period).label("cohort")
-    ranked = (
-        select(
-            group,
-            Case.category.label("category"),
-            value.label("v"),
-            func.row_number().over(partition_by=(group, Case.category), order_by=value).label("rn"),
-            func.count().over(partition_by=(group, Case.category)).label("n"),
-            func.row_number().over(partition_by=group, order_by=value).label("rn_all"),
-            func.count().over(partition_by=group).label("n_all"),
-        )
+    group = cohort(period)
+    bucket = _bucket(value)
+    rows = session.execute(
+        select(group, Case.category, bucket, func.count())
         .where(*both_periods(period, filters), present)
-        .subquery()
-    )
-    c = ranked.c
-    found: dict[tuple[int, str], Percentiles] = {}
-
-    def pick(rn: ColumnElement[int], n: ColumnElement[int], percent: int) -> ColumnElement[int]:
-        return func.max(case((rn == _rank(n, percent), c.v)))
-
-    for keys, rn, n in (((c.cohort, c.category), c.rn, c.n), ((c.cohort,), c.rn_all, c.n_all)):
-        query = select(*keys, func.max(n), pick(rn, n, 50), pick(rn, n, 90)).group_by(*keys)
-        for row in session.execute(query):
-            key = (int(row[0]), str(row[1]) if len(keys) == 2 else ALL)
-            found[key] = Percentiles(int(row[-3]), _int(row[-2]), _int(row[-1]))
+        .group_by(group, Case.category, bucket)
+    ).all()
+    histograms: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for group_value, category, bucket_value, count in rows:
+        for key in ((int(group_value), str(category)), (int(group_value), ALL)):
+            histograms[key][int(bucket_value)] += int(count)
+    found = {}
+    for key, counts in histograms.items():
+        histogram = sorted(counts.items())
+        found[key] = Percentiles(
+            sum(counts.values()),
+            _nearest_rank(histogram, 50) * BUCKET_S,
+            _nearest_rank(histogram, 90) * BUCKET_S,
+        )
     return found
 
 
-def _int(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[call-overload]
-
-
 def load_speed(session: Session, period: Period, filters: Filters, *, now: datetime) -> Speed:
+    return speed_of(session, load_counts(session, period, filters, now=now), period, filters)
+
+
+def speed_of(session: Session, counts: list[DayCount], period: Period, filters: Filters) -> Speed:
     first = _percentiles(
         session,
         Case.first_response_work_s,
@@ -163,39 +166,28 @@ def load_speed(session: Session, period: Period, filters: Filters, *, now: datet
         )
         for key in [*categories, ALL]
     ]
-    by_category, by_language, by_week, overall = _kept(session, period, filters, now)
+    by_category, by_language, by_week, overall = _kept(counts, period)
     return Speed(rows, by_category, by_language, by_week, overall)
 
 
 def _kept(
-    session: Session, period: Period, filters: Filters, now: datetime
+    counts: list[DayCount], period: Period
 ) -> tuple[list[KeptRate], list[KeptRate], list[WeekRate], KeptRate]:
-    previous = period.previous()
-    day = local_day(session, Case.created_at, previous.start, period.end, period.tz)
-    promised = first_promise()
-    kept = case(
-        (and_(Case.first_response_at.is_not(None), Case.first_response_at <= promised), 1),
-        else_=0,
-    )
-    due = or_(Case.first_response_at.is_not(None), promised < now)
-    rows = session.execute(
-        select(day, Case.category, Case.lang, func.count(), func.sum(kept).cast(Integer))
-        .where(*both_periods(period, filters), due)
-        .group_by(day, Case.category, Case.lang)
-    ).all()
     tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for number, category, lang, count, kept_count in rows:
-        local = day_of(number)
-        offset = 0 if period.contains(local) else 2
-        for key in (("category", category), ("lang", lang), ("all", ALL)):
+    for row in counts:
+        if not row.due:
+            continue
+        current = period.contains(row.day)
+        offset = 0 if current else 2
+        for key in (("category", row.category), ("lang", row.lang), ("all", ALL)):
             tally = tallies[key]
-            tally[offset] += int(kept_count or 0)
-            tally[offset + 1] += int(count)
-        if offset == 0:
-            week = weeks[week_start(local)]
-            week[0] += int(kept_count or 0)
-            week[1] += int(count)
+            tally[offset] += row.kept
+            tally[offset + 1] += row.due
+        if current:
+            week = weeks[week_start(row.day)]
+            week[0] += row.kept
+            week[1] += row.due
 
     def rates(kind: str) -> list[KeptRate]:
         return [KeptRate(key, *tallies[(k, key)]) for k, key in sorted(tallies) if k == kind]

@@ -6,11 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case
-from portal.insights.period import Compared, Filters, Period, day_of, local_day, week_start
+from portal.insights.counts import DayCount, load_counts
+from portal.insights.period import Compared, Filters, Period, week_start
 
 # Longer periods are drawn by week, so a chart never has more than a few dozen points.
 DAILY_UP_TO = 31
@@ -45,27 +44,22 @@ class Volume:
 
 def load_volume(session: Session, period: Period, filters: Filters) -> Volume:
     """Cases created per local day and category in the period and the one before it."""
-    previous = period.previous()
-    day = local_day(session, Case.created_at, previous.start, period.end, period.tz)
-    rows = session.execute(
-        select(day.label("day"), Case.category, func.count())
-        .where(Case.created_at >= previous.start, Case.created_at < period.end)
-        .where(*filters.clauses())
-        .group_by(day, Case.category)
-    ).all()
+    return volume_of(load_counts(session, period, filters, now=period.end), period)
+
+
+def volume_of(counts: list[DayCount], period: Period) -> Volume:
     by_week = period.days > DAILY_UP_TO
     current: dict[str, int] = defaultdict(int)
     before: dict[str, int] = defaultdict(int)
     series: dict[date, dict[str, int]] = {}
-    for number, category, count in rows:
-        local = day_of(number)
-        if period.contains(local):
-            current[category] += count
-            key = week_start(local) if by_week else local
+    for row in counts:
+        if period.contains(row.day):
+            current[row.category] += row.cases
+            key = week_start(row.day) if by_week else row.day
             bucket = series.setdefault(key, defaultdict(int))
-            bucket[category] += count
+            bucket[row.category] += row.cases
         else:
-            before[category] += count
+            before[row.category] += row.cases
     names = sorted(set(current) | set(before), key=lambda c: (-current[c], -before[c], c))
     starts = sorted({week_start(d) if by_week else d for d in period.dates()})
     buckets = [

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case
+from portal.cases.models import UNMEASURED_RESOLUTION, UNMEASURED_RESPONSE, Case
 from portal.sla.calendars import BusinessCalendar
 from portal.sla.policies import load_sla
 
@@ -37,16 +37,18 @@ def _seconds(calendar: BusinessCalendar, start: datetime, end: datetime | None) 
 def measure_working_times(session: Session, *, since: datetime, limit: int = BATCH) -> int:
     """Measure cases created since ``since`` whose durations are missing or out of date;
     returns how many were measured (at most ``limit``, the oldest first)."""
-    stale = or_(
-        and_(Case.first_response_at.is_not(None), Case.first_response_work_s.is_(None)),
-        and_(
-            Case.resolved_at.is_not(None),
-            or_(Case.resolution_work_at.is_(None), Case.resolution_work_at != Case.resolved_at),
-        ),
-    )
+    columns = (Case.id, Case.lang, Case.created_at, Case.first_response_at, Case.resolved_at)
+    # Two narrow queries, each matching a partial index (see ``cases.models``), instead of one
+    # OR that would read every case of the window.
     rows = session.execute(
-        select(Case.id, Case.lang, Case.created_at, Case.first_response_at, Case.resolved_at)
-        .where(Case.created_at >= since, stale)
+        select(*columns)
+        .where(Case.created_at >= since, UNMEASURED_RESPONSE)
+        .order_by(Case.created_at)
+        .limit(limit)
+    ).all()
+    rows += session.execute(
+        select(*columns)
+        .where(Case.created_at >= since, UNMEASURED_RESOLUTION, ~UNMEASURED_RESPONSE)
         .order_by(Case.created_at)
         .limit(limit)
     ).all()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c3f70d04c61e
+Revision ID: c9ddc0df5f3b
 Revises: 
-Create Date: 2026-11-23 19:39:35.573810
+Create Date: 2026-11-23 19:53:07.565072
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = 'c3f70d04c61e'
+revision: str = 'c9ddc0df5f3b'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -141,12 +141,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_email'), ['email'], unique=False)
         batch_op.create_index('ix_cases_email_created', ['email', 'created_at'], unique=False)
+        batch_op.create_index('ix_cases_first_response', ['first_response_at'], unique=False)
         batch_op.create_index('ix_cases_insights', ['created_at', 'category', 'lang', 'channel'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_needs_attention'), ['needs_attention'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_parent_case_id'), ['parent_case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_priority'), ['priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_promised', ['status', 'promised_at'], unique=False)
+        batch_op.create_index('ix_cases_unmeasured_resolution', ['created_at'], unique=False, sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'))
+        batch_op.create_index('ix_cases_unmeasured_response', ['created_at'], unique=False, sqlite_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'), postgresql_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'))
 
     op.create_table('sla_languages',
     sa.Column('lang', sa.String(length=8), nullable=False),
@@ -448,12 +451,15 @@ def downgrade() -> None:
 
     op.drop_table('sla_languages')
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_unmeasured_response', sqlite_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'), postgresql_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'))
+        batch_op.drop_index('ix_cases_unmeasured_resolution', sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'))
         batch_op.drop_index('ix_cases_status_promised')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_priority'))
         batch_op.drop_index(batch_op.f('ix_cases_parent_case_id'))
         batch_op.drop_index(batch_op.f('ix_cases_needs_attention'))
         batch_op.drop_index('ix_cases_insights')
+        batch_op.drop_index('ix_cases_first_response')
         batch_op.drop_index('ix_cases_email_created')
         batch_op.drop_index(batch_op.f('ix_cases_email'))
         batch_op.drop_index(batch_op.f('ix_cases_created_at'))
