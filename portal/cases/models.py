@@ -130,6 +130,8 @@ Index("ix_cases_email_created", Case.email, Case.created_at)
 Index("ix_cases_status_promised", Case.status, Case.promised_at)
 # The promise's throughput: first answers in the last week (see ``sla.promise.count_backlog``).
 Index("ix_cases_first_response", Case.first_response_at)
+# The promise's throughput: first answers in the last week (see ``sla.promise.count_backlog``).
+Index("ix_cases_first_response", Case.first_response_at)
 # The insights page: every figure is a range scan over the creation time with the filters beside it.
 Index("ix_cases_insights", Case.created_at, Case.category, Case.lang, Case.channel)
 # Cases whose working times are still to be measured (``insights.worktime``): usually none.
