@@ -116,6 +116,10 @@ EVENT_TEXT = {
     "promise_moved": N_("We told you a new time for our answer"),
     "auto_closed": N_("We closed the case because we did not hear from you"),
 }
+# Timeline entries written by us (replies, status changes, the scheduler's notices).
+OUR_EVENTS = frozenset(
+    {"reply", "agent_reply", "status_changed", "resolved", "promise_moved", "auto_closed"}
+)
 FOLLOW_UP_TEXT = {
     "follow_up_opened": N_("Your new case has the reference %(reference)s."),
     "follow_up_of": N_("The earlier case has the reference %(reference)s."),
@@ -365,7 +369,7 @@ def _entry(lang: str, event: CaseEvent, files: list[tuple[int, str, str]]) -> Ti
         notes=tuple(notes),
         attachments=tuple(files),
         link=link,
-        ours=event.kind in ("reply", "agent_reply", "status_changed", "resolved"),
+        ours=event.kind in OUR_EVENTS,
     )
 
 
