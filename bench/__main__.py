@@ -20,6 +20,7 @@ REGISTRY = [
     "bench.search_quality",
     "bench.search_speed",
     "bench.article_page",
+    "bench.sla_speed",
 ]
 
 
