@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from types import SimpleNamespace
 
 from email_validator import EmailNotValidError, validate_email
@@ -111,8 +112,18 @@ def clean_description(text: str) -> str:
 
 
 def check_email(raw: str) -> tuple[str, FieldError | None]:
-    """The normalised address, or the error to show (never looks the domain up)."""
-    email = (raw or "").strip()
+    """The normalised address, or the error to show (never looks the domain up).
+
+    Remembered for recent addresses: a complaint's address is checked by the form handler and
+    again by ``submit_complaint``, and parsing an address is a good part of the check's cost.
+    """
+    raw = raw or ""
+    return _check_email(raw) if len(raw) <= 2 * MAX_EMAIL else _check_email.__wrapped__(raw)
+
+
+@lru_cache(maxsize=1024)
+def _check_email(raw: str) -> tuple[str, FieldError | None]:
+    email = raw.strip()
     if not email:
         return email, FieldError("email", N_("Enter your email address so that we can reply."))
     try:
