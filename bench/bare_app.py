@@ -1,9 +1,11 @@
 """The yardstick: a bare Litestar endpoint doing one synchronous-commit SQLite insert per request.
 
 It stores the raw request body and answers 303, like the complaint form, with the same SQLite
-settings as the portal (WAL, ``synchronous=NORMAL``, ``BEGIN IMMEDIATE``) and the same single
-thread hop per request. Whatever the full intake path costs beyond this is the portal's own work:
-CSRF, form parsing, validation, the ORM, the case, its event and its outbox row.
+settings as the portal — the portal's own connection set-up (``portal.db.session``: WAL,
+``synchronous=NORMAL``, busy timeout) and its ``BEGIN IMMEDIATE`` for writes, so a commit here is
+exactly as durable as a complaint's — and the same single thread hop per request. Whatever the
+full intake path costs beyond this is the portal's own work: CSRF, form parsing, validation, the
+case, its event, its status link and its outbox row, and their indexes.
 
 Served by ``uvicorn bench.bare_app:create_app --factory`` with ``BENCH_BARE_DB`` set.
 """
@@ -18,6 +20,8 @@ import anyio.to_thread
 from litestar import Litestar, Request, get, post
 from litestar.response import Redirect
 
+from portal.db.session import _sqlite_pragmas as sqlite_pragmas
+
 _local = threading.local()
 
 
@@ -27,9 +31,7 @@ def _connection() -> sqlite3.Connection:
         conn = sqlite3.connect(
             os.environ["BENCH_BARE_DB"], timeout=30, isolation_level=None, check_same_thread=False
         )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
+        sqlite_pragmas(conn, None)  # exactly the portal's durability settings
         _local.conn = conn
     return conn
 
