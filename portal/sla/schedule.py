@@ -1,5 +1,6 @@
 """The scheduler that keeps promises: every minute or so it finds due work and does each job in
-its own transaction (see ``portal.sla.keeping``).
+its own transaction (``sla.keeping``: warnings and late updates; ``sla.follow_ups``: check-ins,
+reminders and closings; ``sla.jobs``: how each is done exactly once).
 
 It runs beside the outbox worker, in ``portal worker`` and in the server when
 ``Settings.outbox_in_process`` is set. Any number may run against one database: a job records
@@ -18,9 +19,22 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.services import Services
-from portal.sla.keeping import JOBS, find_due_work
+from portal.sla import follow_ups, keeping
+from portal.sla.jobs import DueWork, Job
+
+JOBS: dict[str, Job] = {**keeping.JOBS, **follow_ups.JOBS}
 
 log = logging.getLogger(__name__)
+
+
+def find_due_work(services: Services, now: datetime) -> list[DueWork]:
+    """Every job due at ``now``: warnings before late updates, then the follow-ups."""
+    settings = services.settings
+    with services.read() as session:
+        return [
+            *keeping.find_promise_work(session, settings, now),
+            *follow_ups.find_follow_up_work(session, settings, now),
+        ]
 
 
 def run_round(services: Services, now: datetime | None = None) -> Counter[str]:
@@ -28,10 +42,8 @@ def run_round(services: Services, now: datetime | None = None) -> Counter[str]:
     were done by this round (work another scheduler did first is not counted)."""
     now = now or services.clock()
     settings = services.settings
-    with services.read() as session:
-        due = find_due_work(session, settings, now)
     done: Counter[str] = Counter()
-    for work in due:
+    for work in find_due_work(services, now):
         try:
             with services.write() as session:
                 if JOBS[work.job](session, work.case_id, settings, now):
