@@ -5,9 +5,9 @@ list too, and writing one costs a pickle and a compression per block.
 Here a block is a small fixed header, the document numbers and weights as raw 32-bit arrays and
 the values (positions) after them, decoded only when a phrase asks for them. Blocks are four
 times larger than Whoosh's default (fewer headers; nothing here skips within posting lists by
-block). Arrays are stored little-endian. Everything else (term index, stored fields, lengths) is
-Whoosh's own format; a segment records its codec, so segments written by Whoosh's default codec
-stay readable.
+block). Arrays are stored little-endian. Stored fields are pickled without compression.
+Everything else (term index, lengths) is Whoosh's own format; a segment records its codec, so
+segments written by Whoosh's default codec stay readable.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ import sys
 from array import array
 from itertools import accumulate, pairwise
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PerDocWriter,
+    W3PostingsWriter,
+)
+from whoosh.columns import PickleColumn, VarBytesColumn
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -27,6 +35,7 @@ _HEADER = struct.Struct("<IIfBBB")
 _LENGTH = struct.Struct("<i")
 _SWAP = sys.byteorder == "big"
 FIXED, VARIABLE, NONE = 0, 1, 2
+STORED = PickleColumn(VarBytesColumn())
 
 
 def _raw(values: array) -> bytes:  # type: ignore[type-arg]
@@ -50,6 +59,12 @@ class KbCodec(W3Codec):
     def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = 0, inlinelimit: int = 1):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
+    def per_document_writer(self, storage, segment):  # type: ignore[no-untyped-def]
+        return PlainStoredWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):  # type: ignore[no-untyped-def]
+        return PlainStoredReader(storage, segment)
+
     def postings_writer(self, dbfile, byteids=False):  # type: ignore[no-untyped-def]
         if byteids:  # term vectors (not used by this index) keep Whoosh's encoding
             return super().postings_writer(dbfile, byteids=byteids)
@@ -63,6 +78,20 @@ class KbCodec(W3Codec):
             )
         offset, length = terminfo.extent()
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+class PlainStoredWriter(W3PerDocWriter):
+    """Stored fields pickled but not compressed: a page of hits unpickles ten of them, and
+    decompressing took as long as the unpickling."""
+
+    def _create_column(self, fieldname, column):  # type: ignore[no-untyped-def]
+        super()._create_column(fieldname, STORED if fieldname == "_stored" else column)
+
+
+class PlainStoredReader(W3PerDocReader):
+    def stored_fields(self, docnum):  # type: ignore[no-untyped-def]
+        value = self._cached_reader("_stored", STORED)[docnum]
+        return {} if value is None else value
 
 
 class ArrayPostingsWriter(W3PostingsWriter):

@@ -39,7 +39,7 @@ from kb.search.types import SearchDocument
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # bump when analysis or fields change: older generations are then rebuilt
+FORMAT = 5  # bump when analysis or fields change: older generations are then rebuilt
 INDEXNAME = "MAIN"
 LOCKFILE = f"{INDEXNAME}_WRITELOCK"
 CURRENT = "CURRENT"
