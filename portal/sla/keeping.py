@@ -204,12 +204,27 @@ def new_promise(
             Case.id != case.id,
         )
     )
-    rate = max(MIN_THROUGHPUT_PER_HOUR, count_backlog(session, calendar, now).per_hour or 0.0)
-    queue = min(MAX_QUEUE_ALLOWANCE, timedelta(hours=(ahead or 0) / rate))
+    per_hour = count_backlog(session, calendar, now).per_hour
+    return later_promise(calendar, now, case.promised_at, margin, ahead or 0, per_hour)
+
+
+def later_promise(
+    calendar: BusinessCalendar,
+    now: datetime,
+    old: datetime,
+    margin: timedelta,
+    ahead: int,
+    per_hour: float | None,
+) -> datetime:
+    """The new time (pure): ``now`` + ``margin`` + ``ahead`` cases at ``per_hour`` (at least
+    ``MIN_THROUGHPUT_PER_HOUR``; the queue part at most ``MAX_QUEUE_ALLOWANCE``) in working time,
+    and never before ``old`` + ``margin``."""
+    rate = max(MIN_THROUGHPUT_PER_HOUR, per_hour or 0.0)
+    queue = min(MAX_QUEUE_ALLOWANCE, timedelta(hours=ahead / rate))
     due = calendar.add_working_time(now, margin + queue)
-    if due > case.promised_at:
+    if due > old:
         return due
-    return calendar.add_working_time(case.promised_at, margin)
+    return calendar.add_working_time(old, margin)
 
 
 JOBS: dict[str, Job] = {BREACH_WARNING: warn_agents, LATE_UPDATE: tell_customer_late}
