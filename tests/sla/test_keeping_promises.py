@@ -232,6 +232,39 @@ def test_a_promise_that_runs_out_overnight_is_updated_before_closing(smtp_servic
     assert "promise_moved" in kinds(smtp_services, case_id)
 
 
+def test_a_moved_promise_is_a_new_promise_kept_the_same_way(smtp_services):
+    """If the new time is about to be missed too, agents and customer hear again — once each."""
+    maria = make_staff(smtp_services, "maria@example.com", "Maria Berg")
+    case_id, _reference, _token = store_case(
+        smtp_services, created=CREATED, promised=PROMISED, assignee_id=maria
+    )
+    assert run_round(smtp_services, FIFTEEN_MINUTES_LEFT) == {
+        "breach_warning": 1,
+        "late_update": 1,
+    }
+    second = load(smtp_services, case_id).promised_at
+    assert second.astimezone(PROMISED.tzinfo) == local("2026-11-24 15:45")
+    assert not run_round(smtp_services, local("2026-11-24 14:44"))  # 61 minutes left
+    assert run_round(smtp_services, local("2026-11-24 15:20")) == {
+        "breach_warning": 1,
+        "late_update": 1,
+    }
+    assert not run_round(smtp_services, local("2026-11-24 15:30"))
+    case = load(smtp_services, case_id)
+    assert case.original_promised_at == PROMISED  # still the first one
+    assert case.promised_at > second
+    assert kinds(smtp_services, case_id).count("promise_at_risk") == 2
+    assert kinds(smtp_services, case_id).count("promise_moved") == 2
+
+
+def test_a_case_waiting_on_the_customer_is_not_late(smtp_services):
+    case_id, _reference, _token = store_case(
+        smtp_services, created=CREATED, promised=PROMISED, status="waiting"
+    )
+    assert not run_round(smtp_services, FIFTEEN_MINUTES_LEFT)
+    assert kinds(smtp_services, case_id) == ["acknowledgement"]
+
+
 # -- exactly once: concurrent schedulers and restarts ---------------------------------------------
 
 
