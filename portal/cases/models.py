@@ -130,10 +130,17 @@ Index("ix_cases_email_created", Case.email, Case.created_at)
 Index("ix_cases_status_promised", Case.status, Case.promised_at)
 # The promise's throughput: first answers in the last week (see ``sla.promise.count_backlog``).
 Index("ix_cases_first_response", Case.first_response_at)
-# The promise's throughput: first answers in the last week (see ``sla.promise.count_backlog``).
-Index("ix_cases_first_response", Case.first_response_at)
 # The insights page: every figure is a range scan over the creation time with the filters beside it.
 Index("ix_cases_insights", Case.created_at, Case.category, Case.lang, Case.channel)
+# What changed since the insights summary was last brought up to date (``insights.summary``).
+Index("ix_cases_updated_at", Case.updated_at)
+# Unanswered cases, whose promise may run out while no one looks (``insights.counts``).
+Index(
+    "ix_cases_unanswered",
+    Case.created_at,
+    sqlite_where=Case.first_response_at.is_(None),
+    postgresql_where=Case.first_response_at.is_(None),
+)
 # Cases whose working times are still to be measured (``insights.worktime``): usually none.
 UNMEASURED_RESPONSE = and_(
     Case.first_response_at.is_not(None), Case.first_response_work_s.is_(None)

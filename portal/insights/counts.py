@@ -1,19 +1,26 @@
 """One pass over the cases of the period and the one before it: counts per local day,
 category and language, from which the volume, the promise-kept rates and the outcomes are all
-summed (so the page reads the cases table once for them, not once per figure)."""
+summed (so the figures agree, and the cases are read once for them, not once per figure).
+
+With ``summarised=True`` the counts come from the daily summary (``insights.summary``, brought
+up to date just before) when the period is in the summary's time zone; only the unanswered
+cases whose promise ran out are asked for directly, as that depends on the clock.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
+from portal.insights.models import DailyCases
 from portal.insights.period import Filters, Period, both_periods, day_of, local_day
+from portal.insights.summary import COUNTS, RATINGS, SUMMARY_TZ, count_columns, first_promise
 
-RATINGS = (1, 2, 3, 4, 5)
+__all__ = ["RATINGS", "DayCount", "first_promise", "load_counts"]
 
 
 @dataclass(frozen=True)
@@ -31,54 +38,63 @@ class DayCount:
     ratings: tuple[int, ...]  # how many rated 1, 2, 3, 4, 5
 
 
-def first_promise() -> ColumnElement[datetime]:
-    """The promise in the acknowledgement, even when a later update moved ``promised_at``."""
-    return func.coalesce(Case.original_promised_at, Case.promised_at)
+def _day_count(day: date, category: str, lang: str, counts: dict[str, int], late: int) -> DayCount:
+    return DayCount(
+        day,
+        category,
+        lang,
+        counts["cases"],
+        counts["answered"] + late,
+        counts["kept"],
+        counts["resolved_once"],
+        counts["reopened"],
+        counts["resolved"],
+        counts["recovered"],
+        tuple(counts[f"rated_{r}"] for r in RATINGS),
+    )
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0)).cast(Integer)
+def _unanswered_late(
+    session: Session, period: Period, filters: Filters, now: datetime
+) -> dict[tuple[date, str, str], int]:
+    """Unanswered cases whose first promise has run out, per local day, category, language."""
+    day = local_day(session, Case.created_at, period.previous().start, period.end, period.tz)
+    rows = session.execute(
+        select(day, Case.category, Case.lang, func.count())
+        .where(*both_periods(period, filters))
+        .where(Case.first_response_at.is_(None), first_promise() < now)
+        .group_by(day, Case.category, Case.lang)
+    )
+    return {(day_of(d), str(c), str(lang)): int(n) for d, c, lang, n in rows}
 
 
 def load_counts(
-    session: Session, period: Period, filters: Filters, *, now: datetime
+    session: Session, period: Period, filters: Filters, *, now: datetime, summarised: bool = False
 ) -> list[DayCount]:
-    previous = period.previous()
-    day = local_day(session, Case.created_at, previous.start, period.end, period.tz)
-    promised = first_promise()
-    answered = Case.first_response_at.is_not(None)
-    resolved = Case.resolved_at.is_not(None)
-    query = (
-        select(
-            day,
-            Case.category,
-            Case.lang,
-            func.count(),
-            _count(or_(answered, promised < now)),
-            _count(and_(answered, Case.first_response_at <= promised)),
-            _count(or_(resolved, Case.reopened_count > 0)),
-            _count(Case.reopened_count > 0),
-            _count(resolved),
-            _count(
-                and_(
-                    resolved,
-                    Case.status == "closed",
-                    Case.feedback_at.is_not(None),
-                    Case.satisfaction >= 4,
-                )
-            ),
-            *(_count(Case.satisfaction == r) for r in RATINGS),
+    late = _unanswered_late(session, period, filters, now)
+    if summarised and period.tz.key == SUMMARY_TZ.key:
+        rows = session.execute(
+            select(
+                DailyCases.day,
+                DailyCases.category,
+                DailyCases.lang,
+                *(func.sum(getattr(DailyCases, name)) for name in COUNTS),
+            )
+            .where(DailyCases.day >= period.previous().first, DailyCases.day <= period.last)
+            .where(*filters.clauses(DailyCases))
+            .group_by(DailyCases.day, DailyCases.category, DailyCases.lang)
         )
-        .where(*both_periods(period, filters))
-        .group_by(day, Case.category, Case.lang)
-    )
-    return [
-        DayCount(
-            day_of(row[0]),
-            str(row[1]),
-            str(row[2]),
-            *(int(v or 0) for v in row[3:10]),
-            tuple(int(v or 0) for v in row[10:]),
+        keyed = {(row[0], str(row[1]), str(row[2])): row[3:] for row in rows}
+    else:
+        day = local_day(session, Case.created_at, period.previous().start, period.end, period.tz)
+        rows = session.execute(
+            select(day, Case.category, Case.lang, *count_columns())
+            .where(*both_periods(period, filters))
+            .group_by(day, Case.category, Case.lang)
         )
-        for row in session.execute(query)
-    ]
+        keyed = {(day_of(row[0]), str(row[1]), str(row[2])): row[3:] for row in rows}
+    found = []
+    for key, values in keyed.items():
+        counts = {name: int(v or 0) for name, v in zip(COUNTS, values, strict=True)}
+        found.append(_day_count(*key, counts, late.get(key, 0)))
+    return found

@@ -33,14 +33,15 @@ class Filters:
     lang: str = ""
     channel: str = ""
 
-    def clauses(self) -> list[ColumnElement[bool]]:
+    def clauses(self, table: Any = Case) -> list[ColumnElement[bool]]:
+        """Conditions on ``table``'s category, lang and channel columns (cases or a summary)."""
         found: list[ColumnElement[bool]] = []
         if self.category:
-            found.append(Case.category == self.category)
+            found.append(table.category == self.category)
         if self.lang:
-            found.append(Case.lang == self.lang)
+            found.append(table.lang == self.lang)
         if self.channel:
-            found.append(Case.channel == self.channel)
+            found.append(table.channel == self.channel)
         return found
 
 

@@ -16,6 +16,7 @@ from portal.insights.outcomes import Outcomes, outcomes_of
 from portal.insights.period import Filters, Period, within
 from portal.insights.selfservice import SelfServiceRow, load_self_service
 from portal.insights.speed import Speed, speed_of
+from portal.insights.summary import refresh_summary
 from portal.insights.terms import CategoryTerms, rising_terms
 from portal.insights.volume import Volume, volume_of
 from portal.insights.worktime import measure_working_times
@@ -34,18 +35,28 @@ class Report:
 
 
 def prepare(session: Session, period: Period) -> int:
-    """Measure working times that are missing in the report's window (a write)."""
-    return measure_working_times(session, since=period.previous().start)
+    """Measure working times missing in the report's window and bring the daily summary up to
+    date (a write, before the report is read)."""
+    measured = measure_working_times(session, since=period.previous().start)
+    refresh_summary(session)
+    return measured
 
 
 def build_report(
-    session: Session, period: Period, filters: Filters, *, now: datetime, cases: bool = True
+    session: Session,
+    period: Period,
+    filters: Filters,
+    *,
+    now: datetime,
+    cases: bool = True,
+    summarised: bool = True,
 ) -> Report:
-    """The report for ``period``; ``cases=False`` leaves out everything about complaints."""
+    """The report for ``period``; ``cases=False`` leaves out everything about complaints.
+    ``summarised`` reads the daily summary, so ``prepare`` must have run just before."""
     self_service = load_self_service(session, period, lang=filters.lang, now=now)
     if not cases:
         return Report(period, filters, self_service)
-    counts = load_counts(session, period, filters, now=now)
+    counts = load_counts(session, period, filters, now=now, summarised=summarised)
     volume = volume_of(counts, period)
     return Report(
         period,

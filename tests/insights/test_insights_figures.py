@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from insights_support import NOW, PERIOD, STOCKHOLM, add_case, add_history
+from insights_support import NOW, PERIOD, STOCKHOLM, add_case, add_history, utc
 
 from portal.insights.outcomes import load_outcomes
 from portal.insights.period import Filters, Period, offset_ranges
@@ -198,3 +198,29 @@ def test_a_day_with_a_clock_change_counts_its_cases(services) -> None:
     assert per_day[date(2026, 3, 23)] == 1
     assert per_day[date(2026, 3, 29)] == 1
     assert volume.total.current == 2
+
+
+def test_the_daily_summary_gives_the_same_counts_and_follows_changes(services, history) -> None:
+    from portal.cases.models import Case
+    from portal.insights.counts import load_counts
+
+    def both():
+        with services.read() as session:
+            live = load_counts(session, PERIOD, Filters(), now=NOW)
+            summed = load_counts(session, PERIOD, Filters(), now=NOW, summarised=True)
+        return sorted(live, key=repr), sorted(summed, key=repr)
+
+    live, summed = both()
+    assert summed == live
+    assert len(summed) == 7  # one row per local day, category and language with cases
+    # S1 is answered late and rated after all: the summary counts its day again.
+    with services.write() as session:
+        case = session.query(Case).filter_by(reference=history["S1"]).one()
+        case.first_response_at = utc(3, 5, 10)
+        case.updated_at = NOW
+    with services.write() as session:
+        prepare(session, PERIOD)
+    live, summed = both()
+    assert summed == live
+    speed = _read(services, load_speed, PERIOD, Filters(), now=NOW)
+    assert (speed.kept.kept, speed.kept.due) == (3, 5)  # S1 is now late rather than unanswered

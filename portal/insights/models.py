@@ -1,0 +1,43 @@
+"""Tables of the insights summary (see ``insights.summary``): derived data, always rebuildable
+from the cases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db.base import Base
+
+
+class DailyCases(Base):
+    """Cases created on one local day with one category, language and channel."""
+
+    __tablename__ = "insights_daily_cases"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    kept: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_once: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    recovered: Mapped[int] = mapped_column(Integer, default=0)
+    rated_1: Mapped[int] = mapped_column(Integer, default=0)
+    rated_2: Mapped[int] = mapped_column(Integer, default=0)
+    rated_3: Mapped[int] = mapped_column(Integer, default=0)
+    rated_4: Mapped[int] = mapped_column(Integer, default=0)
+    rated_5: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SummaryState(Base):
+    """How far the summary is: cases updated after ``counted_until`` are not in it yet."""
+
+    __tablename__ = "insights_summary_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counted_until: Mapped[datetime | None] = mapped_column(default=None)
