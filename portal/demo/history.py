@@ -20,13 +20,14 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import itertools
 import json
 import math
 import operator
 import random
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from time import perf_counter
 from typing import Any
 
@@ -41,6 +42,7 @@ from portal.db.base import utcnow
 from portal.demo import phrases, self_service
 from portal.demo.case_story import Agent, CaseStory, Pace, tell
 from portal.services import Services
+from portal.sla.calendars import BusinessCalendar
 from portal.sla.keeping import MAX_QUEUE_ALLOWANCE, MIN_THROUGHPUT_PER_HOUR
 from portal.sla.policies import load_sla
 from portal.sla.promise import THROUGHPUT_DAYS, Backlog, promise_from
@@ -62,7 +64,12 @@ ANSWER_PACE = {"low": 1.2, "normal": 1.0, "high": 0.7, "urgent": 0.4}
 # after a public holiday, when the queue from the long weekend is worked off.
 BUSY_FROM, BUSY_SLOWDOWN = 1.2, 0.5
 AFTER_HOLIDAY_DAYS, AFTER_HOLIDAY_SLOWDOWN = 3, 1.5
-WARM_UP = timedelta(days=10)  # the first days have no usual queue length to compare with
+WARM_UP = timedelta(days=10)
+LANG_CUM = list(itertools.accumulate(LANG_WEIGHTS))
+CHANNEL_CUM = list(itertools.accumulate(CHANNEL_WEIGHTS))
+PRIORITY_CUM = list(
+    itertools.accumulate(PRIORITY_WEIGHTS)
+)  # the first days have no usual queue length to compare with
 
 # When each wave of complaints runs, as shares of the period, and how much stronger it makes
 # its topics at its height.
@@ -113,6 +120,11 @@ def _wave_strength(share: float, begin: float, end: float) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
+def _topic_cum(share: float) -> list[float]:
+    return list(itertools.accumulate(_topic_weights(share)))
+
+
+@functools.lru_cache(maxsize=4096)
 def _topic_weights(share: float) -> list[float]:
     """Weights of ``phrases.TOPICS`` at ``share`` of the period (call with whole days)."""
     weights = []
@@ -125,8 +137,14 @@ def _topic_weights(share: float) -> list[float]:
     return weights
 
 
+def _is_open_day(calendar: BusinessCalendar, day: date) -> bool:
+    """Whether the help desk opens at all on ``day`` (a fast look-up in the opening table)."""
+    midnight = datetime.combine(day, time(0), calendar.tz)
+    return calendar.working_time_between(midnight, midnight + timedelta(days=1)) > timedelta(0)
+
+
 def _submission_times(
-    rng: random.Random, start: datetime, days: int, count: int, calendar: Any
+    rng: random.Random, start: datetime, days: int, count: int, calendar: BusinessCalendar
 ) -> list[datetime]:
     """``count`` sorted moments in ``[start, start + days)`` following the weekly pattern."""
     base = sum(t.weight for t in phrases.TOPICS)
@@ -138,7 +156,7 @@ def _submission_times(
         share = (hour // 24) / days
         day = local.date()
         if day not in open_days:
-            open_days[day] = calendar.day_hours(day) is not None
+            open_days[day] = _is_open_day(calendar, day)
         open_day = open_days[day]
         weight = (WORKDAY_HOURS if open_day else RESTDAY_HOURS)[local.hour]
         weight *= WEEKDAY_FACTOR[local.weekday()] * (0.9 + 0.2 * share)
@@ -157,8 +175,8 @@ class _References:
 
     def new(self) -> str:
         while True:
-            groups = ("".join(self.rng.choices(ALPHABET, k=GROUP_SIZE)) for _ in range(GROUPS))
-            reference = "-".join(groups)
+            text = "".join(self.rng.choices(ALPHABET, k=GROUP_SIZE * GROUPS))
+            reference = "-".join(text[i : i + GROUP_SIZE] for i in range(0, len(text), GROUP_SIZE))
             if reference not in self.taken:
                 self.taken.add(reference)
                 return reference
@@ -216,26 +234,25 @@ class _Rows:
         self.session = session
         self.sqlite = session.get_bind().dialect.name == "sqlite"
 
-    def when(self, moment: datetime | None) -> Any:
-        if moment is None or not self.sqlite:
-            return moment
-        if moment.tzinfo is not UTC:
-            moment = moment.astimezone(UTC)
-        return moment.replace(tzinfo=None).isoformat(" ", "microseconds")  # as ``UTCDateTime``
-
     def insert(self, name: str, rows: list[dict[str, Any]], dates: tuple[str, ...],
                documents: tuple[str, ...] = ()) -> None:  # fmt: skip
         """One driver-level executemany: ``rows`` all have the same keys, in the same order."""
         if not rows:
             return
         keys = list(rows[0])
-        when, dumps = self.when, json.dumps
-        for row in rows:
-            for key in dates:
-                if row[key] is not None:
-                    row[key] = when(row[key])
-            for key in documents:
-                row[key] = dumps(row[key])
+        if self.sqlite:
+            for row in rows:
+                for key in dates:
+                    moment = row[key]
+                    if moment is None:
+                        continue
+                    if moment.tzinfo is not UTC:
+                        moment = moment.astimezone(UTC)
+                    # As ``UTCDateTime`` stores it on SQLite.
+                    row[key] = moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+        for key in documents:
+            for row in rows:
+                row[key] = json.dumps(row[key])
         pick = operator.itemgetter(*keys)
         values = [pick(row) for row in rows]
         marker = "?" if self.sqlite else "%s"
@@ -328,6 +345,7 @@ def generate_history(
     config = load_sla(session)
     calendars = {lang: config.calendar_for(lang) for lang in LANGS}
     agents, agent_weights = _agents(session)
+    agent_cum = list(itertools.accumulate(agent_weights))
     references = _References(session, rng)
     times = _submission_times(rng, start, days, cases, calendars["sv"])
     epochs = [t.timestamp() for t in times]
@@ -343,7 +361,7 @@ def generate_history(
             day = today - timedelta(days=back)
             key = (lang, day)
             if key not in closed_weekdays:
-                closed_weekdays[key] = day.weekday() < 5 and calendar.day_hours(day) is None
+                closed_weekdays[key] = day.weekday() < 5 and not _is_open_day(calendar, day)
             if closed_weekdays[key]:
                 return True
         return False
@@ -363,14 +381,14 @@ def generate_history(
 
     def pace_for(at: datetime, lang: str, promise: Any, ahead: int, outcome: str, order: str,
                  follow_up: bool) -> Pace:  # fmt: skip
-        priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
+        priority = rng.choices(PRIORITIES, cum_weights=PRIORITY_CUM)[0]
         share = ANSWER_MEDIAN * math.exp(rng.gauss(0, ANSWER_SPREAD)) * ANSWER_PACE[priority]
         if queue.usual >= 1 and at - start > WARM_UP:
             share *= 1 + BUSY_SLOWDOWN * min(1.0, max(0.0, ahead / queue.usual - BUSY_FROM))
         if after_holiday(lang, at):
             share *= AFTER_HOLIDAY_SLOWDOWN
         answer = max(timedelta(minutes=4), promise.working_time * share)
-        agent = rng.choices(agents, agent_weights)[0] if agents else None
+        agent = rng.choices(agents, cum_weights=agent_cum)[0] if agents else None
         rate = max(MIN_THROUGHPUT_PER_HOUR, promise.per_hour or 0.0)
         allowance = min(MAX_QUEUE_ALLOWANCE, timedelta(hours=ahead / rate))
         return Pace(answer, allowance, agent, priority, outcome, order, not follow_up)
@@ -390,9 +408,9 @@ def generate_history(
     for index, at in enumerate(times):
         if taken[index]:
             continue
-        lang = rng.choices(LANGS, LANG_WEIGHTS)[0]
+        lang = rng.choices(LANGS, cum_weights=LANG_CUM)[0]
         share = (at - start).days / days
-        topic = rng.choices(phrases.TOPICS, _topic_weights(share))[0]
+        topic = rng.choices(phrases.TOPICS, cum_weights=_topic_cum(share))[0]
         outcome = rng.choice(topic.outcomes)
         known = customers[lang]
         if known and rng.random() < 0.08:
@@ -408,7 +426,7 @@ def generate_history(
         person = (name.split()[0], name.split()[-1]) if name else ("", "")
         description = phrases.describe(rng, topic, lang, outcome, person, order)
         promise, ahead = promise_for(topic.category, lang, at)
-        channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
+        channel = rng.choices(CHANNELS, cum_weights=CHANNEL_CUM)[0]
         story = new_story(at, lang, references.new(), {
             "channel": channel, "email": email, "name": name, "phone": phone,
             "category": topic.category,
