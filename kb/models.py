@@ -206,3 +206,13 @@ class SuggestionEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     article_key: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[int | None] = mapped_column(default=None)
+
+
+# The insights page counts a period's searches per language without reading the rows.
+Index(
+    "ix_kb_search_log_period",
+    SearchLogEntry.created_at,
+    SearchLogEntry.lang,
+    SearchLogEntry.result_count,
+    SearchLogEntry.opened_key,
+)

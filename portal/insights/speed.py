@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
@@ -151,7 +151,7 @@ def speed_of(session: Session, counts: list[DayCount], period: Period, filters: 
     resolution = _percentiles(
         session,
         Case.resolution_work_s,
-        and_(Case.resolution_work_s.is_not(None), Case.resolution_work_at == Case.resolved_at),
+        Case.resolution_work_s.is_not(None),
         period,
         filters,
     )

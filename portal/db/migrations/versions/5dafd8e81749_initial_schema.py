@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 99b7a4498c83
+Revision ID: 5dafd8e81749
 Revises: 
-Create Date: 2026-11-23 19:57:59.730845
+Create Date: 2026-11-23 19:59:38.447827
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '99b7a4498c83'
+revision: str = '5dafd8e81749'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -166,14 +166,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_email'), ['email'], unique=False)
         batch_op.create_index('ix_cases_email_created', ['email', 'created_at'], unique=False)
         batch_op.create_index('ix_cases_first_response', ['first_response_at'], unique=False)
-        batch_op.create_index('ix_cases_insights', ['created_at', 'category', 'lang', 'channel'], unique=False)
+        batch_op.create_index('ix_cases_insights', ['created_at', 'category', 'lang', 'channel', 'first_response_work_s', 'resolution_work_s'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_needs_attention'), ['needs_attention'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_parent_case_id'), ['parent_case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_priority'), ['priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_promised', ['status', 'promised_at'], unique=False)
         batch_op.create_index('ix_cases_unanswered', ['created_at'], unique=False, sqlite_where=sa.text('first_response_at IS NULL'), postgresql_where=sa.text('first_response_at IS NULL'))
-        batch_op.create_index('ix_cases_unmeasured_resolution', ['created_at'], unique=False, sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'))
+        batch_op.create_index('ix_cases_unmeasured_resolution', ['created_at'], unique=False, sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'))
         batch_op.create_index('ix_cases_unmeasured_response', ['created_at'], unique=False, sqlite_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'), postgresql_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'))
         batch_op.create_index('ix_cases_updated_at', ['updated_at'], unique=False)
 
@@ -318,6 +318,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('kb_search_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kb_search_log_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_kb_search_log_period', ['created_at', 'lang', 'result_count', 'opened_key'], unique=False)
 
     op.create_table('kb_suggestion_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -442,6 +443,7 @@ def downgrade() -> None:
 
     op.drop_table('kb_suggestion_events')
     with op.batch_alter_table('kb_search_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_kb_search_log_period')
         batch_op.drop_index(batch_op.f('ix_kb_search_log_created_at'))
 
     op.drop_table('kb_search_log')
@@ -479,7 +481,7 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_updated_at')
         batch_op.drop_index('ix_cases_unmeasured_response', sqlite_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'), postgresql_where=sa.text('first_response_at IS NOT NULL AND first_response_work_s IS NULL'))
-        batch_op.drop_index('ix_cases_unmeasured_resolution', sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at)'))
+        batch_op.drop_index('ix_cases_unmeasured_resolution', sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'))
         batch_op.drop_index('ix_cases_unanswered', sqlite_where=sa.text('first_response_at IS NULL'), postgresql_where=sa.text('first_response_at IS NULL'))
         batch_op.drop_index('ix_cases_status_promised')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
