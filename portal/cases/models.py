@@ -140,6 +140,8 @@ Index(
     Case.first_response_work_s,
     Case.resolution_work_s,
 )
+# The latest complaints of one category, for the words rising in them (``insights.terms``).
+Index("ix_cases_category_created", Case.category, Case.created_at)
 # What changed since the insights summary was last brought up to date (``insights.summary``).
 Index("ix_cases_updated_at", Case.updated_at)
 # Unanswered cases, whose promise may run out while no one looks (``insights.counts``).

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.cases.models import Case
 from portal.insights.period import Filters, Period, within
 
-SAMPLE = 1000
+SAMPLE = 500
 MIN_COMPLAINTS = 3
 LIMIT = 8
 WORD = re.compile(r"[^\W\d_]{3,}")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5dafd8e81749
+Revision ID: 3fe2cda36f1c
 Revises: 
-Create Date: 2026-11-23 19:59:38.447827
+Create Date: 2026-11-23 20:04:54.595490
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '5dafd8e81749'
+revision: str = '3fe2cda36f1c'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -162,6 +162,7 @@ def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_category'), ['category'], unique=False)
+        batch_op.create_index('ix_cases_category_created', ['category', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_email'), ['email'], unique=False)
         batch_op.create_index('ix_cases_email_created', ['email', 'created_at'], unique=False)
@@ -493,6 +494,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_email_created')
         batch_op.drop_index(batch_op.f('ix_cases_email'))
         batch_op.drop_index(batch_op.f('ix_cases_created_at'))
+        batch_op.drop_index('ix_cases_category_created')
         batch_op.drop_index(batch_op.f('ix_cases_category'))
         batch_op.drop_index(batch_op.f('ix_cases_assignee_id'))
 
