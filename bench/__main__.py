@@ -22,6 +22,7 @@ REGISTRY = [
     "bench.article_page",
     "bench.sla_speed",
     "bench.demo_history",
+    "bench.insights_page",
 ]
 
 
