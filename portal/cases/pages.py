@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from portal.cases.intake import MAX_DESCRIPTION, FieldError
 from portal.cases.models import Case, CaseEvent
 from portal.cases.updates import MAX_COMMENT, asks_feedback, can_write
 from portal.i18n import N_, gettext
+from portal.sla.keeping import PROMISE_MOVED, deadline_words, moved_to
 from portal.sla.pause import is_paused
 from portal.sla.promise import case_promise, make_promise
 from portal.sla.words import PromiseText, describe
@@ -126,6 +127,7 @@ FOLLOW_UP_TEXT = {
 }
 SOLVED_TEXT = {True: N_("Yes, it is solved."), False: N_("No, it is not solved.")}
 RATING_TEXT = N_("Your rating: %(rating)s out of 5.")
+MOVED_TEXT = N_("We will reply %(when)s.")
 
 
 @dataclass(frozen=True)
@@ -322,11 +324,15 @@ def case_page(
         files.setdefault(a.event_id, []).append((a.id, a.filename, file_size(lang, a.size)))
     public = [e for e in case.events if e.public]
     first = [e.id for e in public if e.kind == "submitted"][:1]
-    timeline = [_entry(lang, e, files.get(e.id, []) if e.id not in first else []) for e in public]
+    promise = case_promise(case)
+    timeline = [
+        _entry(lang, e, files.get(e.id, []) if e.id not in first else [], promise.tz)
+        for e in public
+    ]
     sent_first = [*files.get(None, []), *(files.get(first[0], []) if first else [])]
     return CasePage(
         case=case,
-        promise=describe(case_promise(case), lang),
+        promise=describe(promise, lang),
         paused=is_paused(case),
         status_label=gettext(lang, label),
         status_next=gettext(lang, next_step),
@@ -349,7 +355,9 @@ def case_page(
     )
 
 
-def _entry(lang: str, event: CaseEvent, files: list[tuple[int, str, str]]) -> TimelineEntry:
+def _entry(
+    lang: str, event: CaseEvent, files: list[tuple[int, str, str]], tz: tzinfo
+) -> TimelineEntry:
     data = event.data or {}
     notes: list[str] = []
     link = ""
@@ -362,6 +370,8 @@ def _entry(lang: str, event: CaseEvent, files: list[tuple[int, str, str]]) -> Ti
             notes.append(gettext(lang, SOLVED_TEXT[solved]))
         if isinstance(rating, int):
             notes.append(gettext(lang, RATING_TEXT, rating=number(lang, rating)))
+    if event.kind == PROMISE_MOVED and (moved := moved_to(data)) is not None:
+        notes.append(gettext(lang, MOVED_TEXT, when=deadline_words(moved, tz, lang)))
     return TimelineEntry(
         at=event.created_at,
         title=gettext(lang, EVENT_TEXT.get(event.kind, OTHER_EVENT)),

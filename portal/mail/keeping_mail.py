@@ -10,26 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from babel.dates import format_date, format_time
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case, CaseEvent
-from portal.i18n import N_, gettext
+from portal.i18n import N_
 from portal.mail.conversation import THREAD_SUBJECT
 from portal.mail.kinds import MissingMailData, case_context, one_line, register
 from portal.mail.models import OutboxMessage
 from portal.settings import Settings
+from portal.sla.keeping import deadline_words
 from portal.sla.policies import load_sla
-from portal.sla.words import DATE_PATTERN, TIME_PATTERN
 
 
 def _when(session: Session, case: Case, due: datetime, lang: str) -> str:
-    """An instant as the customer reads it, on the case's calendar: "by Tuesday 25 November at
-    12:00" (the words of ``sla.words.describe``)."""
-    local = due.astimezone(load_sla(session).calendar(case.sla_calendar, case.lang).tz)
-    day = format_date(local.date(), gettext(lang, DATE_PATTERN), locale=lang)
-    clock = format_time(local.timetz(), gettext(lang, TIME_PATTERN), locale=lang)
-    return gettext(lang, "by %(date)s at %(time)s", date=day, time=clock)
+    """An instant as the customer reads it, on the case's calendar."""
+    return deadline_words(due, load_sla(session).calendar(case.sla_calendar, case.lang).tz, lang)
 
 
 def _instant(value: object) -> datetime | None:

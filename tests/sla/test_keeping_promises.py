@@ -172,7 +172,10 @@ def test_the_customer_is_told_a_new_time_once_and_the_status_page_shows_it(
     shown = promise.find("time")
     assert shown is not None
     assert datetime.fromisoformat(shown.get("datetime") or "") == case.promised_at
-    assert gettext("sv", "We told you a new time for our answer") in main.text
+    title = gettext("sv", "We told you a new time for our answer")
+    [moved_entry] = [li for li in main.find_all("li") if title in li.text]
+    # The timeline entry itself says what the new time is.
+    assert f"{case.promised_at.astimezone(PROMISED.tzinfo):%H:%M}" in moved_entry.text
 
 
 def test_the_new_time_is_later_by_the_margin_and_in_opening_hours(smtp_services):
