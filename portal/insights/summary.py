@@ -113,7 +113,8 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
 
 def refresh_summary(session: Session, *, everything: bool = False) -> int:
     """Bring the summary up to date; returns how many days were counted again."""
-    state = session.get(SummaryState, STATE_ID)
+    # Refreshes take turns on PostgreSQL (the row is locked); SQLite has one writer anyway.
+    state = session.get(SummaryState, STATE_ID, with_for_update=True)
     newest = session.scalar(select(func.max(Case.updated_at)))
     if state is None or everything:
         if state is None:

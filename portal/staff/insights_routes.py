@@ -7,6 +7,7 @@ page and the downloads use the same tables (``portal.insights.tables``).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.cases.desk import STATUS_LABELS
 from portal.cases.models import CHANNELS
@@ -43,6 +45,7 @@ from portal.staff.guards import (
 )
 from portal.staff.models import ADMIN, AGENT, EDITOR
 
+log = logging.getLogger(__name__)
 requires_insights = requires_role(ADMIN, AGENT, EDITOR)
 CASES_EXPORT = "cases"
 VOLUME_BY_DAY = N_(
@@ -100,8 +103,13 @@ async def _report(services: Services, choice: Choice, period: Period, cases: boo
 
 
 def _prepare(services: Services, period: Period) -> None:
-    with services.write() as session:
-        prepare(session, period)
+    """Measure and summarise before reading; when another request is doing the same at this
+    moment, its work serves this one too (the figures are read after it commits)."""
+    try:
+        with services.write() as session:
+            prepare(session, period)
+    except (IntegrityError, OperationalError):
+        log.info("insights summary refreshed by a concurrent request", exc_info=True)
 
 
 def _charts(report: Report, tables: dict[str, Table], lang: str) -> dict[str, Any]:
