@@ -7,7 +7,7 @@ The queue and the case page share the words for statuses and due states defined 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from babel.dates import format_timedelta
@@ -21,6 +21,7 @@ from portal.cases.queue import DUE_OVERDUE, DUE_SOON, Agent, due_state, list_age
 from portal.cases.reference import is_reference, normalise_reference
 from portal.cases.reply_templates import fill, list_templates
 from portal.i18n import N_, gettext
+from portal.sla.keeping import PROMISE_MOVED, deadline_words, moved_to
 from portal.sla.promise import case_promise
 from portal.sla.words import PromiseText, describe
 from portal.staff.models import StaffUser
@@ -157,8 +158,10 @@ def article_links(session: Session, lang: str, base_url: str) -> list[ArticleLin
     ]
 
 
-def _detail(lang: str, kind: str, data: dict[str, Any], names: dict[int, str]) -> str:
+def _detail(lang: str, kind: str, data: dict[str, Any], names: dict[int, str], tz: tzinfo) -> str:
     """The facts of a change, for the timeline (who it went to, from what to what)."""
+    if kind == PROMISE_MOVED and (moved := moved_to(data)) is not None:
+        return gettext(lang, "New response time: %(when)s", when=deadline_words(moved, tz, lang))
     if kind == "assigned":
         to = data.get("to")
         if to is None:
@@ -199,6 +202,7 @@ def label(labels: dict[str, str], lang: str, value: str) -> str:
 def desk_page(session: Session, case: Case, lang: str, *, now: datetime, base_url: str) -> DeskPage:
     """The case page for an agent reading in ``lang`` (the case keeps its own language)."""
     names = {u.id: u.name for u in session.scalars(select(StaffUser))}
+    promise = case_promise(case)
     by_event: dict[int | None, list[tuple[int, str, str]]] = {}
     for a in case.attachments:
         by_event.setdefault(a.event_id, []).append((a.id, a.filename, file_size(lang, a.size)))
@@ -210,7 +214,7 @@ def desk_page(session: Session, case: Case, lang: str, *, now: datetime, base_ur
             else gettext(lang, OTHER_EVENT),
             author=e.author,
             body=e.body,
-            detail=_detail(lang, e.kind, e.data or {}, names),
+            detail=_detail(lang, e.kind, e.data or {}, names, promise.tz),
             public=e.public,
             attachments=by_event.get(e.id, []),
         )
@@ -228,7 +232,7 @@ def desk_page(session: Session, case: Case, lang: str, *, now: datetime, base_ur
         priority=case.priority,
         assignee_id=assignee_id,
         assignee=names.get(assignee_id, "") if assignee_id is not None else "",
-        promise=describe(case_promise(case), case.lang),
+        promise=describe(promise, case.lang),
         due_state=state,
         remaining=remaining_text(lang, case.promised_at, now)
         if state in ("waiting", DUE_SOON, DUE_OVERDUE)

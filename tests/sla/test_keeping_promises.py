@@ -30,6 +30,7 @@ from mail_support import drain, parts, read_html
 from support import make_settings
 
 from portal.app import create_app
+from portal.cases.desk import desk_page
 from portal.cases.updates import add_public_reply
 from portal.i18n import gettext, ngettext
 from portal.services import Services
@@ -184,6 +185,15 @@ def test_the_new_time_is_later_by_the_margin_and_in_opening_hours(smtp_services)
     new = load(smtp_services, case_id).promised_at.astimezone(PROMISED.tzinfo)
     # Four working hours from 11:45 on an empty queue: 15:45 the same day.
     assert new == local("2026-11-24 15:45")
+
+    # Agents read it on the case's timeline too.
+    with smtp_services.read() as session:
+        page = desk_page(
+            session, load_case(session, case_id), "en", now=FIFTEEN_MINUTES_LEFT, base_url=""
+        )
+    [moved] = [e for e in page.events if e.title == "The customer was told a new response time"]
+    assert moved.detail == "New response time: by Tuesday 24 November at 15:45"
+    assert moved.public
 
 
 def test_a_longer_queue_moves_the_new_time_further(smtp_services):
