@@ -162,6 +162,10 @@ def rank(
         if allowed is not None:
             total = {d: s for d, s in total.items() if d in allowed}
         return _top(total.items(), need), len(total)
+    if allowed is None:
+        found = _complete_only(concepts, need, exponent)
+        if found is not None:
+            return found
     total: Scores = {}
     counts: dict[int, int] = {}
     get, count = total.get, counts.get
@@ -178,6 +182,28 @@ def rank(
     floor = threshold / factors[n - 1]  # a partial match below this cannot reach the page
     partial = [(d, s * factors[counts[d]]) for d, s in total.items() if s > floor and counts[d] < n]
     return _top(best + partial, need), len(total)
+
+
+def _complete_only(
+    concepts: list[Scores], need: int, exponent: float
+) -> tuple[list[tuple[int, float]], int] | None:
+    """``rank`` without adding up every matching document, when enough documents match every
+    concept and no partial match can reach the page: even the best score of each of the
+    ``n - 1`` strongest concepts, added up, would fall below the page after the penalty. Then
+    only the complete matches are scored (a set intersection in C); else None."""
+    n = len(concepts)
+    ordered = sorted(concepts, key=len)
+    common = ordered[0].keys() & ordered[1].keys()
+    for scores in ordered[2:]:
+        common &= scores.keys()
+    if len(common) < need:
+        return None
+    best = _top(((d, sum(c[d] for c in concepts)) for d in sorted(common)), need)
+    floor = best[-1][1] / ((n - 1) / n) ** exponent
+    strongest = sorted(max(scores.values()) for scores in concepts)[1:]
+    if sum(strongest) > floor:
+        return None
+    return best, len(set().union(*concepts))
 
 
 def _top(items: Iterable[tuple[int, float]], k: int) -> list[tuple[int, float]]:
