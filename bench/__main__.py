@@ -21,6 +21,7 @@ REGISTRY = [
     "bench.search_speed",
     "bench.article_page",
     "bench.sla_speed",
+    "bench.keeping_round",
     "bench.demo_history",
     "bench.insights_page",
 ]

@@ -122,7 +122,7 @@ def send_check_in(session: Session, case_id: int, settings: Settings, now: datet
         return False
     if not check_in_due(case, calendar_for(session, case), settings, now):
         return False
-    event = latest_event(session, case, RESOLVED)
+    event = latest_event(session, case, RESOLVED) or latest_event(session, case)
     if event is None:
         return False
     run = claim(session, case, CHECK_IN, case.resolved_at, now)
@@ -143,18 +143,22 @@ def follow_up_wait(session: Session, case_id: int, settings: Settings, now: date
     job = waiting_job_due(case, since, calendar, settings, now)
     if job is None:
         return False
-    run = claim(session, case, job, since, now)
-    if run is None:
-        return False
     if job == WAITING_REMINDER:
+        # The message refers to the move to "waiting" (any public event if there is none).
         event = latest_event(session, case, STATUS_CHANGED) or latest_event(session, case)
         if event is None:
+            return False
+        run = claim(session, case, job, since, now)
+        if run is None:
             return False
         close = timedelta(hours=settings.waiting_close_after_working_hours)
         close_at = calendar.add_working_time(since, close).isoformat()
         row = email_customer(session, case, MAIL_WAITING, settings, event, close_at=close_at)
         run.outbox_id = row.id
         return True
+    run = claim(session, case, job, since, now)
+    if run is None:
+        return False
     event = set_status(session, case, "closed", now, author="", public=True, kind=AUTO_CLOSED)
     case.needs_attention = False
     case.updated_at = now
