@@ -65,6 +65,9 @@ ANSWER_PACE = {"low": 1.2, "normal": 1.0, "high": 0.7, "urgent": 0.4}
 BUSY_FROM, BUSY_SLOWDOWN = 1.2, 0.5
 AFTER_HOLIDAY_DAYS, AFTER_HOLIDAY_SLOWDOWN = 3, 1.5
 WARM_UP = timedelta(days=10)
+# A few of the latest cases are stuck (waiting for a warehouse, a colleague on leave), so the
+# agents' queue has overdue work right now.
+STUCK_WITHIN, STUCK_SHARE, STUCK_SLOWDOWN = timedelta(days=7), 0.15, 8.0
 LANG_CUM = list(itertools.accumulate(LANG_WEIGHTS))
 CHANNEL_CUM = list(itertools.accumulate(CHANNEL_WEIGHTS))
 PRIORITY_CUM = list(
@@ -74,8 +77,8 @@ PRIORITY_CUM = list(
 # When each wave of complaints runs, as shares of the period, and how much stronger it makes
 # its topics at its height.
 WAVES = {
-    phrases.DELIVERY: (0.76, 0.96, 2.4),
-    phrases.CARRIER: (0.78, 0.96, 14.0),
+    phrases.DELIVERY: (0.78, 1.02, 2.4),
+    phrases.CARRIER: (0.82, 1.05, 14.0),
     phrases.SEAMS: (0.14, 0.32, 3.5),
     phrases.INVOICE: (0.40, 0.56, 3.0),
 }
@@ -351,6 +354,12 @@ def generate_history(
     epochs = [t.timestamp() for t in times]
     taken = [False] * len(times)  # a slot used by a follow-up case
     queue = _Queue([], [], deque(), weight=min(0.05, days / (21 * max(cases, 1))))
+    # The help desk was answering before the period began: the week before it counts first
+    # answers at the period's average rate, so the first promises are not those of a new install.
+    before = int(cases / days * THROUGHPUT_DAYS)
+    window = THROUGHPUT_DAYS * 86400
+    queue.answered.extend(start.timestamp() - window + window * (i + 0.5) / before
+                          for i in range(before))  # fmt: skip
     closed_weekdays: dict[tuple[str, date], bool] = {}
 
     def after_holiday(lang: str, at: datetime) -> bool:
@@ -371,9 +380,11 @@ def generate_history(
     customers: dict[str, list[tuple[str, str, str]]] = {lang: [] for lang in LANGS}
     written = 0
 
-    def promise_for(category: str, lang: str, at: datetime) -> Any:
+    def promise_for(category: str, lang: str, at: datetime, ahead_of_time: bool = False) -> Any:
+        """The engine's promise at ``at``; a follow-up case, written weeks ahead of time, gets
+        the queue as it is now (moving the queue forward would lose the weeks in between)."""
         calendar = calendars[lang]
-        ahead = queue.advance(at.timestamp())
+        ahead = len(queue.pending) if ahead_of_time else queue.advance(at.timestamp())
         window = calendar.working_time_between(at - timedelta(days=THROUGHPUT_DAYS), at)
         policy = config.policy_for(category, "normal")
         backlog = Backlog(ahead, len(queue.answered), window / timedelta(hours=1))
@@ -387,7 +398,9 @@ def generate_history(
             share *= 1 + BUSY_SLOWDOWN * min(1.0, max(0.0, ahead / queue.usual - BUSY_FROM))
         if after_holiday(lang, at):
             share *= AFTER_HOLIDAY_SLOWDOWN
-        answer = max(timedelta(minutes=4), promise.working_time * share)
+        if end - at < STUCK_WITHIN and rng.random() < STUCK_SHARE:
+            share *= STUCK_SLOWDOWN
+        answer = max(timedelta(minutes=4), promise.target * share)
         agent = rng.choices(agents, cum_weights=agent_cum)[0] if agents else None
         rate = max(MIN_THROUGHPUT_PER_HOUR, promise.per_hour or 0.0)
         allowance = min(MAX_QUEUE_ALLOWANCE, timedelta(hours=ahead / rate))
@@ -466,7 +479,7 @@ def _follow_up(parent: CaseStory, at: datetime, reference: str, rng: random.Rand
     """The case opened when the customer said "not solved" too long after the resolution."""
     row = parent.row
     lang, category = row["lang"], row["category"]
-    promise, ahead = promise_for(category, lang, at)
+    promise, ahead = promise_for(category, lang, at, ahead_of_time=True)
     fields = {k: row[k] for k in ("channel", "email", "name", "phone", "category",
                                   "desired_outcome", "order_ref")}  # fmt: skip
     fields["description"] = row["satisfaction_comment"] or row["description"]
