@@ -49,6 +49,7 @@ def populate(url: str, *, cases: int = CASES, days: int = DAYS, seed: int = 6) -
     times and build the daily summary; returns the seconds each step took."""
     from sqlalchemy.orm import Session
 
+    from bench.demo_history import _demo_staff
     from portal.demo.history import generate_history
     from portal.insights.summary import refresh_summary
     from portal.insights.worktime import measure_working_times
@@ -57,6 +58,7 @@ def populate(url: str, *, cases: int = CASES, days: int = DAYS, seed: int = 6) -
     engine = create_engine(normalise_database_url(url))
     started = time.perf_counter()
     with Session(engine) as session:
+        _demo_staff(session)  # the history's answers come from the agents present
         generate_history(session, cases=cases, days=days, seed=seed, end=END)
         session.commit()
     inserted = time.perf_counter() - started
