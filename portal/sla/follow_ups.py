@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal.cases.case_steps import RESOLVED, STATUS_CHANGED, set_status
+from portal.cases.customer_updates import REOPEN_WINDOW
 from portal.cases.models import Case, CaseEvent
 from portal.settings import Settings
 from portal.sla.calendars import BusinessCalendar
@@ -41,14 +42,18 @@ MAIL_CHECK_IN = "check_in_reminder"
 MAIL_WAITING = "waiting_reminder"
 MAIL_AUTO_CLOSED = "auto_closed"
 
-# Resolutions and waits older than this are left alone: a worker started for the first time
-# does not follow up last year's cases.
+# Waits older than this are left alone: a worker started for the first time does not close
+# last year's cases. (A resolution is followed up within ``REOPEN_WINDOW`` only.)
 FOLLOW_UP_HORIZON = timedelta(days=60)
 
 
 def check_in_due(case: Case, calendar: BusinessCalendar, settings: Settings, now: datetime) -> bool:
-    """Resolved, "Is your problem solved?" not answered, and the working hours have passed."""
+    """Resolved, "Is your problem solved?" not answered, and the working hours have passed — but
+    not once "not solved" would no longer reopen the case (``REOPEN_WINDOW``): the question is a
+    follow-up, not a survey weeks later."""
     if case.status != "resolved" or case.resolved_at is None:
+        return False
+    if now - case.resolved_at > REOPEN_WINDOW:
         return False
     if case.feedback_at is not None and case.feedback_at >= case.resolved_at:
         return False
@@ -94,7 +99,7 @@ def find_follow_up_work(session: Session, settings: Settings, now: datetime) -> 
     resolved = session.scalars(
         select(Case).where(
             Case.status == "resolved",
-            Case.resolved_at > now - FOLLOW_UP_HORIZON,
+            Case.resolved_at >= now - REOPEN_WINDOW,
             Case.resolved_at <= now,
             or_(Case.feedback_at.is_(None), Case.feedback_at < Case.resolved_at),
             not_done(CHECK_IN, Case.resolved_at),

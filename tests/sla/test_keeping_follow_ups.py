@@ -5,6 +5,7 @@ notice — each once, at working-time moments on the Swedish calendar (weekdays 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,16 @@ def test_no_check_in_when_the_customer_has_answered(smtp_services):
         )
     assert not run_round(smtp_services, local("2026-11-30 15:01"))
     assert "check_in_reminder" not in kinds(smtp_services, case_id)
+
+
+def test_no_check_in_weeks_after_the_resolution(smtp_services):
+    """A worker that was stopped for a while does not ask about long-finished cases: after the
+    fourteen days in which "not solved" reopens a case, the question is not sent."""
+    case_id, _reference, _token, maria = _case_with_agent(smtp_services)
+    _resolve(smtp_services, case_id, maria, FRIDAY_RESOLVED)
+    assert not run_round(smtp_services, FRIDAY_RESOLVED + timedelta(days=14, minutes=1))
+    assert "check_in_reminder" not in kinds(smtp_services, case_id)
+    assert run_round(smtp_services, FRIDAY_RESOLVED + timedelta(days=13)) == {"check_in": 1}
 
 
 def test_concurrent_and_restarted_schedulers_ask_once(tmp_path, database_url, smtp_server):
