@@ -4,7 +4,7 @@ from kb.models import Base as KBBase
 from portal.cases.models import Attachment, Case, CaseAccess, CaseEvent
 from portal.cases.reply_templates import ReplyTemplate
 from portal.db.base import Base
-from portal.insights.models import DailyCases, SummaryState
+from portal.insights.models import DailyCases, DailySelfService, SummaryState
 from portal.mail.models import OutboxMessage
 from portal.sla.job_runs import JobRun
 from portal.sla.models import SlaCalendar, SlaLanguage, SlaPolicy
@@ -17,6 +17,7 @@ __all__ = [
     "CaseAccess",
     "CaseEvent",
     "DailyCases",
+    "DailySelfService",
     "JobRun",
     "OutboxMessage",
     "ReplyTemplate",

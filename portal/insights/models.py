@@ -41,3 +41,21 @@ class SummaryState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     counted_until: Mapped[datetime | None] = mapped_column(default=None)
+    # The last day whose searches and form sessions are in ``DailySelfService``.
+    self_service_through: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class DailySelfService(Base):
+    """The help centre on one settled local day in one language (see ``insights.self_service``)."""
+
+    __tablename__ = "insights_daily_self_service"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    zero_results: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    impressions: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    sessions_shown: Mapped[int] = mapped_column(Integer, default=0)
+    deflected: Mapped[int] = mapped_column(Integer, default=0)

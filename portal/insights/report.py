@@ -14,6 +14,7 @@ from portal.cases.models import Case
 from portal.insights.counts import first_promise, load_counts
 from portal.insights.outcomes import Outcomes, outcomes_of
 from portal.insights.period import Filters, Period, within
+from portal.insights.self_service_summary import refresh_self_service
 from portal.insights.selfservice import SelfServiceRow, load_self_service
 from portal.insights.speed import Speed, speed_of
 from portal.insights.summary import refresh_summary
@@ -34,11 +35,12 @@ class Report:
     terms: list[CategoryTerms] | None = None
 
 
-def prepare(session: Session, period: Period) -> int:
+def prepare(session: Session, period: Period, *, now: datetime) -> int:
     """Measure working times missing in the report's window and bring the daily summary up to
     date (a write, before the report is read)."""
     measured = measure_working_times(session, since=period.previous().start)
     refresh_summary(session)
+    refresh_self_service(session, now=now)
     return measured
 
 
@@ -53,7 +55,9 @@ def build_report(
 ) -> Report:
     """The report for ``period``; ``cases=False`` leaves out everything about complaints.
     ``summarised`` reads the daily summary, so ``prepare`` must have run just before."""
-    self_service = load_self_service(session, period, lang=filters.lang, now=now)
+    self_service = load_self_service(
+        session, period, lang=filters.lang, now=now, summarised=summarised
+    )
     if not cases:
         return Report(period, filters, self_service)
     counts = load_counts(session, period, filters, now=now, summarised=summarised)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Integer, case, func, select
 from sqlalchemy.orm import Session
@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 from kb.models import SearchLogEntry, SuggestionEvent
 from kb.suggestion_events import CLICK, IMPRESSION, deflection_stats
 from portal.i18n import LANGUAGES
-from portal.insights.period import Compared, Period, ratio
+from portal.insights.models import DailySelfService, SummaryState
+from portal.insights.period import Compared, Period, local_midnight, ratio
+from portal.insights.self_service_summary import FIELDS
+from portal.insights.summary import STATE_ID, SUMMARY_TZ
 
 
 @dataclass(frozen=True)
@@ -55,62 +58,90 @@ def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0)).cast(Integer)
 
 
-def _by_language(
-    session: Session, period: Period, now: datetime
-) -> dict[tuple[str, bool], dict[str, int]]:
-    """{(language, in the period?): counts} from one pass over the search log and one over the
-    suggestion events; deflection per language and period from ``kb.suggestion_events``."""
-    found: dict[tuple[str, bool], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    previous = period.previous()
-    current = case((SearchLogEntry.created_at >= period.start, 1), else_=0)
-    for lang, in_period, searches, zero, opened in session.execute(
+Tally = dict[str, dict[str, int]]  # language -> field -> count
+
+
+def _add(tally: Tally, lang: str, **counts: int) -> None:
+    fields = tally.setdefault(lang, defaultdict(int))
+    for name, value in counts.items():
+        fields[name] += value
+
+
+def _live(session: Session, start: datetime, end: datetime, now: datetime, tally: Tally) -> None:
+    """Counts for [start, end) straight from the logs, added to ``tally``."""
+    for lang, searches, zero, opened in session.execute(
         select(
             SearchLogEntry.lang,
-            current,
             func.count(),
             _sum(SearchLogEntry.result_count == 0),
             func.count(SearchLogEntry.opened_key),
         )
-        .where(SearchLogEntry.created_at >= previous.start, SearchLogEntry.created_at < period.end)
-        .group_by(SearchLogEntry.lang, current)
+        .where(SearchLogEntry.created_at >= start, SearchLogEntry.created_at < end)
+        .group_by(SearchLogEntry.lang)
     ):
-        counts = found[(str(lang), bool(in_period))]
-        counts.update(searches=int(searches), zero_results=int(zero or 0), opened=int(opened))
-    shown = case((SuggestionEvent.created_at >= period.start, 1), else_=0)
-    for lang, in_period, impressions, clicks in session.execute(
+        _add(tally, lang, searches=searches, zero_results=zero or 0, opened=opened)
+    for lang, impressions, clicks in session.execute(
         select(
             SuggestionEvent.lang,
-            shown,
             _sum(SuggestionEvent.kind == IMPRESSION),
             _sum(SuggestionEvent.kind == CLICK),
         )
-        .where(
-            SuggestionEvent.created_at >= previous.start, SuggestionEvent.created_at < period.end
-        )
-        .group_by(SuggestionEvent.lang, shown)
+        .where(SuggestionEvent.created_at >= start, SuggestionEvent.created_at < end)
+        .group_by(SuggestionEvent.lang)
     ):
-        counts = found[(str(lang), bool(in_period))]
-        counts.update(impressions=int(impressions or 0), clicks=int(clicks or 0))
-    return found
+        _add(tally, lang, impressions=impressions or 0, clicks=clicks or 0)
+    for code in LANGUAGES:
+        deflection = deflection_stats(session, start, end, lang=code, now=now)
+        _add(tally, code, sessions_shown=deflection.shown, deflected=deflection.deflected)
+
+
+def _summarised(session: Session, first: date, last: date, tally: Tally) -> None:
+    """Counts of the settled days ``first``..``last`` from the daily summary."""
+    for row in session.execute(
+        select(
+            DailySelfService.lang,
+            *(func.sum(getattr(DailySelfService, name)) for name in FIELDS),
+        )
+        .where(DailySelfService.day >= first, DailySelfService.day <= last)
+        .group_by(DailySelfService.lang)
+    ):
+        _add(tally, row[0], **{name: int(v or 0) for name, v in zip(FIELDS, row[1:], strict=True)})
+
+
+def _span(session: Session, span: Period, settled: date | None, now: datetime) -> Tally:
+    tally: Tally = {}
+    live_from = span.first
+    if settled is not None and settled >= span.first:
+        through = min(settled, span.last)
+        _summarised(session, span.first, through, tally)
+        live_from = through + timedelta(days=1)
+    if live_from <= span.last:
+        _live(session, local_midnight(live_from, span.tz), span.end, now, tally)
+    return tally
 
 
 def load_self_service(
-    session: Session, period: Period, *, lang: str = "", now: datetime
+    session: Session,
+    period: Period,
+    *,
+    lang: str = "",
+    now: datetime,
+    summarised: bool = False,
 ) -> list[SelfServiceRow]:
-    """One row per language (only ``lang`` when given), then the total over the languages."""
-    found = _by_language(session, period, now)
-    previous = period.previous()
+    """One row per language (only ``lang`` when given), then the total over the languages.
+    ``summarised`` reads settled days from the daily summary (``refresh_self_service`` first)."""
+    settled = None
+    if summarised and period.tz.key == SUMMARY_TZ.key:
+        state = session.get(SummaryState, STATE_ID)
+        settled = state.self_service_through if state else None
+    current = _span(session, period, settled, now)
+    before = _span(session, period.previous(), settled, now)
 
-    def counts(code: str, span: Period, in_period: bool) -> SelfServiceCounts:
-        deflection = deflection_stats(session, span.start, span.end, lang=code, now=now)
-        return SelfServiceCounts(
-            **found.get((code, in_period), {}),
-            sessions_shown=deflection.shown,
-            deflected=deflection.deflected,
-        )
+    def counts(tally: Tally, code: str) -> SelfServiceCounts:
+        return SelfServiceCounts(**tally.get(code, {}))
 
     rows = [
-        SelfServiceRow(code, counts(code, period, True), counts(code, previous, False))
+        SelfServiceRow(code, counts(current, code), counts(before, code))
         for code in LANGUAGES
         if not lang or code == lang
     ]

@@ -107,7 +107,7 @@ def _prepare(services: Services, period: Period) -> None:
     moment, its work serves this one too (the figures are read after it commits)."""
     try:
         with services.write() as session:
-            prepare(session, period)
+            prepare(session, period, now=services.clock())
     except (IntegrityError, OperationalError):
         log.info("insights summary refreshed by a concurrent request", exc_info=True)
 

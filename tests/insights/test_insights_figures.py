@@ -23,7 +23,7 @@ HOUR = 3600
 def history(services) -> dict[str, str]:
     refs = add_history(services)
     with services.write() as session:
-        prepare(session, PERIOD)
+        prepare(session, PERIOD, now=NOW)
     return refs
 
 
@@ -141,7 +141,7 @@ def test_a_case_resolved_again_after_a_reopen_is_measured_again(services, histor
         case = session.query(Case).filter_by(reference=history["P1"]).one()
         case.resolved_at = case.resolved_at.replace(hour=15)  # 16:00 local: 7 working hours
     with services.write() as session:
-        assert prepare(session, PERIOD) == 1
+        assert prepare(session, PERIOD, now=NOW) == 1
     speed = _read(services, load_speed, PERIOD, Filters(), now=NOW)
     product = {r.category: r for r in speed.rows}["product"]
     assert (product.resolution.median, product.resolution.p90) == (5 * HOUR, 7 * HOUR)
@@ -219,7 +219,7 @@ def test_the_daily_summary_gives_the_same_counts_and_follows_changes(services, h
         case.first_response_at = utc(3, 5, 10)
         case.updated_at = NOW
     with services.write() as session:
-        prepare(session, PERIOD)
+        prepare(session, PERIOD, now=NOW)
     live, summed = both()
     assert summed == live
     speed = _read(services, load_speed, PERIOD, Filters(), now=NOW)

@@ -77,3 +77,18 @@ def test_the_language_filter_keeps_one_language(services, log) -> None:
     with services.read() as session:
         rows = load_self_service(session, PERIOD, lang="sv", now=NOW)
     assert [r.lang for r in rows] == ["sv"]
+
+
+def test_settled_days_come_from_the_summary_with_the_same_figures(services, log) -> None:
+    from portal.insights.self_service_summary import refresh_self_service, settled_through
+
+    # NOW is Monday 9 March 12:00 UTC: days up to Saturday 7 March have settled.
+    assert settled_through(NOW).isoformat() == "2026-03-07"
+    with services.write() as session:
+        assert refresh_self_service(session, now=NOW) == 11  # 25 February – 7 March
+        assert refresh_self_service(session, now=NOW) == 0  # nothing new has settled
+    with services.read() as session:
+        live = load_self_service(session, PERIOD, now=NOW)
+        summed = load_self_service(session, PERIOD, now=NOW, summarised=True)
+    assert summed == live
+    assert summed[0].current.searches == 3

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3fe2cda36f1c
+Revision ID: 3c326c1c19bd
 Revises: 
-Create Date: 2026-11-23 20:04:54.595490
+Create Date: 2026-11-23 20:17:08.376378
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '3fe2cda36f1c'
+revision: str = '3c326c1c19bd'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -41,9 +41,22 @@ def upgrade() -> None:
     sa.Column('rated_5', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'category', 'lang', 'channel', name=op.f('pk_insights_daily_cases'))
     )
+    op.create_table('insights_daily_self_service',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('lang', sa.String(length=8), nullable=False),
+    sa.Column('searches', sa.Integer(), nullable=False),
+    sa.Column('zero_results', sa.Integer(), nullable=False),
+    sa.Column('opened', sa.Integer(), nullable=False),
+    sa.Column('impressions', sa.Integer(), nullable=False),
+    sa.Column('clicks', sa.Integer(), nullable=False),
+    sa.Column('sessions_shown', sa.Integer(), nullable=False),
+    sa.Column('deflected', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'lang', name=op.f('pk_insights_daily_self_service'))
+    )
     op.create_table('insights_summary_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('counted_until', portal.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('self_service_through', sa.Date(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insights_summary_state'))
     )
     op.create_table('reply_templates',
@@ -514,5 +527,6 @@ def downgrade() -> None:
 
     op.drop_table('reply_templates')
     op.drop_table('insights_summary_state')
+    op.drop_table('insights_daily_self_service')
     op.drop_table('insights_daily_cases')
     # ### end Alembic commands ###
