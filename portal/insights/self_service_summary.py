@@ -3,8 +3,9 @@
 Searches are logged as readers type and their opened result is noted moments later; a form
 session counts once it has been idle for an hour. A day is *settled* a day after it ends: from
 then on its searches and sessions no longer change, so ``refresh_self_service`` counts it once
-into ``DailySelfService``. The page adds the unsettled days (at most today and yesterday) live,
-with ``kb.suggestion_events.deflection_stats``.
+into ``DailySelfService``. The page adds the unsettled days (at most today and yesterday) live
+with ``count_days`` and a clock: the same rules as ``kb.suggestion_events.deflection_stats``, but
+reading only the events around those days.
 
 A form session belongs to the day of its first event; to find that event the events of the day
 before are read too (a browser session that stays open for more than a day is counted from the
@@ -19,7 +20,7 @@ from sqlalchemy import ColumnElement, Integer, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from kb.models import SearchLogEntry, SuggestionEvent
-from kb.suggestion_events import CLICK, IMPRESSION, SUBMITTED
+from kb.suggestion_events import CLICK, IMPRESSION, SESSION_IDLE, SUBMITTED
 from portal.insights.models import DailySelfService, SummaryState
 from portal.insights.period import day_of, local_day, local_midnight
 from portal.insights.summary import STATE_ID, SUMMARY_TZ
@@ -50,8 +51,11 @@ def _has(kind: str) -> ColumnElement[int]:
     return func.max(case((SuggestionEvent.kind == kind, 1), else_=0)).cast(Integer)
 
 
-def count_days(session: Session, first: date, last: date) -> dict[tuple[date, str], dict[str, int]]:
-    """{(day, language): counts} for the local days ``first``..``last``."""
+def count_days(
+    session: Session, first: date, last: date, *, now: datetime | None = None
+) -> dict[tuple[date, str], dict[str, int]]:
+    """{(day, language): counts} for the local days ``first``..``last``; with ``now``, only form
+    sessions that are over (idle for ``SESSION_IDLE``) count, as in ``deflection_stats``."""
     start = local_midnight(first, SUMMARY_TZ)
     end = local_midnight(last + timedelta(days=1), SUMMARY_TZ)
     found: dict[tuple[date, str], dict[str, int]] = {}
@@ -104,6 +108,7 @@ def count_days(session: Session, first: date, last: date) -> dict[tuple[date, st
         .having(
             func.min(SuggestionEvent.created_at) >= start,
             func.min(SuggestionEvent.created_at) < end,
+            *([func.max(SuggestionEvent.created_at) <= now - SESSION_IDLE] if now else []),
         )
         .subquery()
     )

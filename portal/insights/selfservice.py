@@ -17,7 +17,7 @@ from kb.suggestion_events import CLICK, IMPRESSION, deflection_stats
 from portal.i18n import LANGUAGES
 from portal.insights.models import DailySelfService, SummaryState
 from portal.insights.period import Compared, Period, local_midnight, ratio
-from portal.insights.self_service_summary import FIELDS
+from portal.insights.self_service_summary import FIELDS, count_days
 from portal.insights.summary import STATE_ID, SUMMARY_TZ
 
 
@@ -115,8 +115,13 @@ def _span(session: Session, span: Period, settled: date | None, now: datetime) -
         through = min(settled, span.last)
         _summarised(session, span.first, through, tally)
         live_from = through + timedelta(days=1)
-    if live_from <= span.last:
+    if live_from > span.last:
+        return tally
+    if settled is None:
         _live(session, local_midnight(live_from, span.tz), span.end, now, tally)
+        return tally
+    for (_day, lang), counts in count_days(session, live_from, span.last, now=now).items():
+        _add(tally, lang, **counts)
     return tally
 
 
@@ -133,7 +138,8 @@ def load_self_service(
     settled = None
     if summarised and period.tz.key == SUMMARY_TZ.key:
         state = session.get(SummaryState, STATE_ID)
-        settled = state.self_service_through if state else None
+        # Nothing settled yet: every day is counted live, around the days asked for only.
+        settled = (state.self_service_through if state else None) or date.min
     current = _span(session, period, settled, now)
     before = _span(session, period.previous(), settled, now)
 
