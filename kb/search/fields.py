@@ -137,12 +137,12 @@ class BulkWriter(SegmentWriter):
 
     def add_document(self, **fields):  # type: ignore[no-untyped-def]
         schema = self.schema
-        if any(name.startswith("_") for name in fields) or any(
-            schema[name].vector or schema[name].column_type for name in fields
-        ):
-            return super().add_document(**fields)  # boosts, vectors, columns: not used here
+        if any(name.startswith("_") for name in fields):
+            return super().add_document(**fields)  # boosts: not used here
         self._check_state()
         self._check_fields(schema, fields)
+        if any(schema[name].vector or schema[name].column_type for name in fields):
+            return super().add_document(**fields)  # vectors, columns: not used here
         perdocwriter = self.perdocwriter
         docnum = self.docnum
         pool = self.pool
