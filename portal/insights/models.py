@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import JSON, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.base import Base
@@ -32,6 +32,10 @@ class DailyCases(Base):
     rated_3: Mapped[int] = mapped_column(Integer, default=0)
     rated_4: Mapped[int] = mapped_column(Integer, default=0)
     rated_5: Mapped[int] = mapped_column(Integer, default=0)
+    # Working seconds to first response and to resolution as {tenth of an hour: cases}, so the
+    # percentiles of any run of days are summed from here (see ``insights.speed``).
+    first_response_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    resolution_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
 class SummaryState(Base):

@@ -38,8 +38,9 @@ class Report:
 def prepare(session: Session, period: Period, *, now: datetime) -> int:
     """Measure working times missing in the report's window and bring the daily summary up to
     date (a write, before the report is read)."""
-    measured = measure_working_times(session, since=period.previous().start)
-    refresh_summary(session)
+    created: list[datetime] = []
+    measured = measure_working_times(session, since=period.previous().start, created=created)
+    refresh_summary(session, measured=created)
     refresh_self_service(session, now=now)
     return measured
 
@@ -67,7 +68,7 @@ def build_report(
         filters,
         self_service,
         volume=volume,
-        speed=speed_of(session, counts, period, filters),
+        speed=speed_of(session, counts, period, filters, summarised=summarised),
         outcomes=outcomes_of(counts, period),
         terms=rising_terms(session, period, filters, volume.categories),
     )

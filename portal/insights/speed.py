@@ -16,11 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
 from portal.insights.counts import DayCount, load_counts
+from portal.insights.models import DailyCases
 from portal.insights.period import (
     Compared,
     Filters,
@@ -29,9 +30,9 @@ from portal.insights.period import (
     week_start,
     within,
 )
+from portal.insights.summary import BUCKET_S, SUMMARY_TZ, work_bucket
 
 ALL = ""  # the row for every category (or language) together
-BUCKET_S = 360  # a tenth of an hour
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,6 @@ class Speed:
     kept: KeptRate
 
 
-def _bucket(value: ColumnElement[int]) -> ColumnElement[int]:
-    """Working seconds to the nearest tenth of an hour, as a bucket number."""
-    return (value + literal(BUCKET_S // 2)) // literal(BUCKET_S)
-
-
 def _nearest_rank(histogram: list[tuple[int, int]], percent: int) -> int:
     """The bucket holding rank ceil(n × percent / 100) of a sorted (bucket, count) list."""
     n = sum(count for _b, count in histogram)
@@ -113,7 +109,7 @@ def _percentiles(
     filters: Filters,
 ) -> dict[tuple[int, str], Percentiles]:
     """{(cohort, category or ALL): Percentiles} for the period (1) and the one before (0)."""
-    bucket = _bucket(value)
+    bucket = work_bucket(value)
     histograms: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     # One query per period: grouping by the period as well costs SQLite far more than twice.
     for group, span in ((1, period), (0, period.previous())):
@@ -125,9 +121,21 @@ def _percentiles(
         for category, bucket_value, count in rows:
             for key in ((group, str(category)), (group, ALL)):
                 histograms[key][int(bucket_value)] += int(count)
+    return _from_histograms(histograms)
+
+
+def load_speed(session: Session, period: Period, filters: Filters, *, now: datetime) -> Speed:
+    return speed_of(session, load_counts(session, period, filters, now=now), period, filters)
+
+
+def _from_histograms(
+    histograms: dict[tuple[int, str], dict[int, int]],
+) -> dict[tuple[int, str], Percentiles]:
     found = {}
     for key, counts in histograms.items():
-        histogram = sorted(counts.items())
+        histogram = sorted((b, n) for b, n in counts.items() if n)
+        if not histogram:
+            continue
         found[key] = Percentiles(
             sum(counts.values()),
             _nearest_rank(histogram, 50) * BUCKET_S,
@@ -136,25 +144,57 @@ def _percentiles(
     return found
 
 
-def load_speed(session: Session, period: Period, filters: Filters, *, now: datetime) -> Speed:
-    return speed_of(session, load_counts(session, period, filters, now=now), period, filters)
+def _summarised_percentiles(
+    session: Session, period: Period, filters: Filters
+) -> tuple[dict[tuple[int, str], Percentiles], dict[tuple[int, str], Percentiles]]:
+    """Both metrics' percentiles summed from the daily summary's histograms."""
+    first: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    resolution: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    rows = session.execute(
+        select(
+            DailyCases.day,
+            DailyCases.category,
+            DailyCases.first_response_hist,
+            DailyCases.resolution_hist,
+        )
+        .where(DailyCases.day >= period.previous().first, DailyCases.day <= period.last)
+        .where(*filters.clauses(DailyCases))
+    )
+    for day, category, first_hist, resolution_hist in rows:
+        group = 1 if period.contains(day) else 0
+        for histograms, hist in ((first, first_hist), (resolution, resolution_hist)):
+            for key in ((group, category), (group, ALL)):
+                target = histograms[key]
+                for bucket, count in hist.items():
+                    target[int(bucket)] += count
+    return _from_histograms(first), _from_histograms(resolution)
 
 
-def speed_of(session: Session, counts: list[DayCount], period: Period, filters: Filters) -> Speed:
-    first = _percentiles(
-        session,
-        Case.first_response_work_s,
-        Case.first_response_work_s.is_not(None),
-        period,
-        filters,
-    )
-    resolution = _percentiles(
-        session,
-        Case.resolution_work_s,
-        Case.resolution_work_s.is_not(None),
-        period,
-        filters,
-    )
+def speed_of(
+    session: Session,
+    counts: list[DayCount],
+    period: Period,
+    filters: Filters,
+    *,
+    summarised: bool = False,
+) -> Speed:
+    if summarised and period.tz.key == SUMMARY_TZ.key:
+        first, resolution = _summarised_percentiles(session, period, filters)
+    else:
+        first = _percentiles(
+            session,
+            Case.first_response_work_s,
+            Case.first_response_work_s.is_not(None),
+            period,
+            filters,
+        )
+        resolution = _percentiles(
+            session,
+            Case.resolution_work_s,
+            Case.resolution_work_s.is_not(None),
+            period,
+            filters,
+        )
     categories = sorted({k for _c, k in (*first, *resolution) if k != ALL})
     rows = [
         SpeedRow(

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, case, delete, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
@@ -28,6 +28,7 @@ from portal.insights.period import DEFAULT_TZ, day_of, local_day, local_midnight
 SUMMARY_TZ = ZoneInfo(DEFAULT_TZ)
 RATINGS = (1, 2, 3, 4, 5)
 MARGIN = timedelta(minutes=5)
+BUCKET_S = 360  # a tenth of an hour
 STATE_ID = 1
 
 
@@ -75,6 +76,11 @@ def count_columns() -> list[ColumnElement[int]]:
     ]
 
 
+def work_bucket(value: ColumnElement[int]) -> ColumnElement[int]:
+    """Working seconds to the nearest tenth of an hour (the precision the page shows)."""
+    return (value + literal(BUCKET_S // 2)) // literal(BUCKET_S)
+
+
 def _recount(session: Session, days: list[date]) -> None:
     """Count ``days`` (consecutive runs at a time) again from the cases."""
     for first, last in _runs(sorted(set(days))):
@@ -87,18 +93,32 @@ def _recount(session: Session, days: list[date]) -> None:
             .where(Case.created_at >= start, Case.created_at < end)
             .group_by(day, Case.category, Case.lang, Case.channel)
         ).all()
-        values = [
-            {
+        values = {
+            (day_of(row[0]), row[1], row[2], row[3]): {
                 "day": day_of(row[0]),
                 "category": row[1],
                 "lang": row[2],
                 "channel": row[3],
                 **{name: int(v or 0) for name, v in zip(COUNTS, row[4:], strict=True)},
+                "first_response_hist": {},
+                "resolution_hist": {},
             }
             for row in rows
-        ]
+        }
+        for name, column in (
+            ("first_response_hist", Case.first_response_work_s),
+            ("resolution_hist", Case.resolution_work_s),
+        ):
+            bucket = work_bucket(column)
+            for number, category, lang, channel, bucket_value, count in session.execute(
+                select(day, Case.category, Case.lang, Case.channel, bucket, func.count())
+                .where(Case.created_at >= start, Case.created_at < end, column.is_not(None))
+                .group_by(day, Case.category, Case.lang, Case.channel, bucket)
+            ):
+                key = (day_of(number), category, lang, channel)
+                values[key][name][str(int(bucket_value))] = int(count)
         if values:
-            session.execute(DailyCases.__table__.insert(), values)
+            session.execute(DailyCases.__table__.insert(), list(values.values()))
 
 
 def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
@@ -111,8 +131,11 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def refresh_summary(session: Session, *, everything: bool = False) -> int:
-    """Bring the summary up to date; returns how many days were counted again."""
+def refresh_summary(
+    session: Session, *, everything: bool = False, measured: Iterable[datetime] = ()
+) -> int:
+    """Bring the summary up to date; returns how many days were counted again. ``measured``:
+    creation times of cases whose working times were just measured (``updated_at`` stays)."""
     # Refreshes take turns on PostgreSQL (the row is locked); SQLite has one writer anyway.
     state = session.get(SummaryState, STATE_ID, with_for_update=True)
     newest = session.scalar(select(func.max(Case.updated_at)))
@@ -128,11 +151,13 @@ def refresh_summary(session: Session, *, everything: bool = False) -> int:
             last = (newest or oldest).astimezone(SUMMARY_TZ).date()
             days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     elif newest is None or (state.counted_until and newest <= state.counted_until):
-        return 0
+        days = [moment.astimezone(SUMMARY_TZ).date() for moment in measured]
+        _recount(session, days)
+        return len(set(days))
     else:
         since = (state.counted_until or datetime.min.replace(tzinfo=SUMMARY_TZ)) - MARGIN
         created = session.scalars(select(Case.created_at).where(Case.updated_at > since).distinct())
-        days = [moment.astimezone(SUMMARY_TZ).date() for moment in created]
+        days = [moment.astimezone(SUMMARY_TZ).date() for moment in (*created, *measured)]
     _recount(session, days)
     state.counted_until = newest
     session.flush()

@@ -34,9 +34,12 @@ def _seconds(calendar: BusinessCalendar, start: datetime, end: datetime | None) 
     return int(calendar.working_time_between(start, end).total_seconds())
 
 
-def measure_working_times(session: Session, *, since: datetime, limit: int = BATCH) -> int:
+def measure_working_times(
+    session: Session, *, since: datetime, limit: int = BATCH, created: list[datetime] | None = None
+) -> int:
     """Measure cases created since ``since`` whose durations are missing or out of date;
-    returns how many were measured (at most ``limit``, the oldest first)."""
+    returns how many were measured (at most ``limit``, the oldest first) and adds their
+    creation times to ``created`` when given."""
     columns = (Case.id, Case.lang, Case.created_at, Case.first_response_at, Case.resolved_at)
     # Two narrow queries, each matching a partial index (see ``cases.models``), instead of one
     # OR that would read every case of the window.
@@ -58,6 +61,8 @@ def measure_working_times(session: Session, *, since: datetime, limit: int = BAT
     table = Case.__table__
     values = []
     for case_id, lang, created_at, first_response_at, resolved_at in rows:
+        if created is not None:
+            created.append(created_at)
         calendar = calendar_for(lang)
         values.append(
             {

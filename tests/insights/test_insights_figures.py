@@ -213,6 +213,7 @@ def test_the_daily_summary_gives_the_same_counts_and_follows_changes(services, h
     live, summed = both()
     assert summed == live
     assert len(summed) == 7  # one row per local day, category and language with cases
+    assert _speeds(services) == _speeds(services, summarised=True)
     # S1 is answered late and rated after all: the summary counts its day again.
     with services.write() as session:
         case = session.query(Case).filter_by(reference=history["S1"]).one()
@@ -224,3 +225,16 @@ def test_the_daily_summary_gives_the_same_counts_and_follows_changes(services, h
     assert summed == live
     speed = _read(services, load_speed, PERIOD, Filters(), now=NOW)
     assert (speed.kept.kept, speed.kept.due) == (3, 5)  # S1 is now late rather than unanswered
+    # Its working time was measured (Wednesday 11:00 to Thursday 11:00 local = 9 h) and counted.
+    assert _speeds(services, summarised=True) == _speeds(services)
+    service = {r.category: r for r in speed.rows}["service"]
+    assert (service.first_response.cases, service.first_response.p90) == (2, 9 * HOUR)
+
+
+def _speeds(services, *, summarised: bool = False):
+    from portal.insights.counts import load_counts
+    from portal.insights.speed import speed_of
+
+    with services.read() as session:
+        counts = load_counts(session, PERIOD, Filters(), now=NOW, summarised=summarised)
+        return speed_of(session, counts, PERIOD, Filters(), summarised=summarised)

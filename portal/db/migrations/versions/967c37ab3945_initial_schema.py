@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3c326c1c19bd
+Revision ID: 967c37ab3945
 Revises: 
-Create Date: 2026-11-23 20:17:08.376378
+Create Date: 2026-11-23 20:23:21.796530
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '3c326c1c19bd'
+revision: str = '967c37ab3945'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -39,6 +39,8 @@ def upgrade() -> None:
     sa.Column('rated_3', sa.Integer(), nullable=False),
     sa.Column('rated_4', sa.Integer(), nullable=False),
     sa.Column('rated_5', sa.Integer(), nullable=False),
+    sa.Column('first_response_hist', sa.JSON(), nullable=False),
+    sa.Column('resolution_hist', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'category', 'lang', 'channel', name=op.f('pk_insights_daily_cases'))
     )
     op.create_table('insights_daily_self_service',
