@@ -148,8 +148,7 @@ def _summarised_percentiles(
     session: Session, period: Period, filters: Filters
 ) -> tuple[dict[tuple[int, str], Percentiles], dict[tuple[int, str], Percentiles]]:
     """Both metrics' percentiles summed from the daily summary's histograms."""
-    first: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    resolution: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    sums: tuple[dict[tuple[int, str], dict[str, int]], ...] = ({}, {})
     rows = session.execute(
         select(
             DailyCases.day,
@@ -160,14 +159,26 @@ def _summarised_percentiles(
         .where(DailyCases.day >= period.previous().first, DailyCases.day <= period.last)
         .where(*filters.clauses(DailyCases))
     )
-    for day, category, first_hist, resolution_hist in rows:
-        group = 1 if period.contains(day) else 0
-        for histograms, hist in ((first, first_hist), (resolution, resolution_hist)):
-            for key in ((group, category), (group, ALL)):
-                target = histograms[key]
-                for bucket, count in hist.items():
-                    target[int(bucket)] += count
-    return _from_histograms(first), _from_histograms(resolution)
+    for day, category, *hists in rows:
+        key = (1 if period.contains(day) else 0, category)
+        for acc, hist in zip(sums, hists, strict=True):
+            target = acc.get(key)
+            if target is None:
+                acc[key] = dict(hist)
+                continue
+            get = target.get
+            for bucket, count in hist.items():
+                target[bucket] = get(bucket, 0) + count
+    found = []
+    for acc in sums:
+        histograms: dict[tuple[int, str], dict[int, int]] = {}
+        for (group, category), hist in acc.items():
+            histograms[(group, category)] = {int(b): n for b, n in hist.items()}
+            every = histograms.setdefault((group, ALL), {})
+            for bucket, count in histograms[(group, category)].items():
+                every[bucket] = every.get(bucket, 0) + count
+        found.append(_from_histograms(histograms))
+    return found[0], found[1]
 
 
 def speed_of(

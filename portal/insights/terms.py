@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.cases.models import Case
 from portal.insights.period import Filters, Period, within
 
-SAMPLE = 500
+SAMPLE = 300
 MIN_COMPLAINTS = 3
 LIMIT = 8
 WORD = re.compile(r"[^\W\d_]{3,}")
