@@ -132,7 +132,9 @@ class Planner:
 
     # Words ------------------------------------------------------------------------------------
 
-    def word(self, token: str, plan: Plan) -> Concept | None:
+    def word(self, token: str, plan: Plan, *, correct: bool = True) -> Concept | None:
+        """The concept of one query word; ``correct=False``: an unknown word is not looked up
+        as a typo (a word still being typed that completions already answer)."""
         pieces = _tokens(token)
         if len(pieces) > 1:  # "e-post": the word written together, or its parts
             return self._hyphenated(token, pieces, plan)
@@ -146,7 +148,7 @@ class Planner:
         else:
             parts = a.compounds.split(word, strict=False) if a.compounds else None
             if not parts:
-                return self._corrected(token, word, plan)
+                return self._corrected(token, word, plan) if correct else None
         if parts:
             part_forms = [a.forms(p) for p in parts]
             subs.append(And([term_query(self.lang, f, PARTS) for f in part_forms]))

@@ -192,7 +192,8 @@ def suggest(index: SearchIndex, lang: str, q: str, limit: int = 5) -> list[Sugge
     plan = planner.plan(complete) if complete.strip() else Plan([])
     if tokens and not q[-1:].isspace():
         prefix_q, prefix_terms = _prefix_query(searcher, lang, tokens[-1])
-        last = planner.word(tokens[-1], plan)
+        # A slip in the unfinished word is looked for only when no title word completes it.
+        last = planner.word(tokens[-1], plan, correct=prefix_q is None)
         alternatives = [c for c in (prefix_q, last.query if last else None) if c is not None]
         if alternatives:
             terms = prefix_terms | (last.terms if last else set())

@@ -16,6 +16,7 @@ from html import escape
 
 from kb.search.analysis import WORD, Analyzer
 
+_RUN = re.compile(r"\w+")  # a word, or a part of a hyphenated one: what the index splits
 SNIPPET_CHARS = 240
 SCAN_CHARS = 4000
 PREFIX = 5
@@ -83,8 +84,10 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
 
 
 def highlight(text: str, words: frozenset[str]) -> str:
-    """The whole (short) text, escaped, with matching words marked: for titles."""
-    return mark(text, _spans(text, words))
+    """The whole (short) text, escaped, with matching words marked: for titles. A title has a
+    handful of words: each is looked up, which costs less than compiling the words' pattern."""
+    spans = [m.span() for m in _RUN.finditer(text) if m.group().lower() in words] if words else []
+    return mark(text, spans)
 
 
 def snippet(text: str, words: frozenset[str], fallback: str = "", size: int = SNIPPET_CHARS) -> str:
