@@ -259,11 +259,17 @@ class _Rows:
                 row[key] = json.dumps(row[key])
         pick = operator.itemgetter(*keys)
         values = [pick(row) for row in rows]
-        marker = "?" if self.sqlite else "%s"
         # Table and column names come from the models, never from input.
-        columns, markers = ", ".join(keys), ", ".join(marker for _ in keys)
-        sql = f"INSERT INTO {name} ({columns}) VALUES ({markers})"  # noqa: S608
+        columns = ", ".join(keys)
         connection = self.session.connection()
+        if not self.sqlite:  # PostgreSQL (psycopg): COPY, several times faster than INSERTs
+            driver = connection.connection.driver_connection
+            statement = f"COPY {name} ({columns}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for value in values:
+                    copy.write_row(value)
+            return
+        sql = f"INSERT INTO {name} ({columns}) VALUES ({', '.join('?' for _ in keys)})"  # noqa: S608
         for i in range(0, len(values), CHUNK * 5):
             connection.exec_driver_sql(sql, values[i : i + CHUNK * 5])
 
