@@ -182,7 +182,7 @@ def test_the_page_refreshes_its_timeline_with_htmx(client: TestClient, services:
     page = parse(client.get(f"/en/case/{reference}").text)
     live = page.by_id("live")
     assert live is not None
-    assert live.get("hx-get") == f"/en/case/{reference}/live"
+    assert live.get("hx-get") == f"/en/case/{reference}/live?asking=0"
     assert live.get("hx-trigger") == "every 20s"
     assert live.get("hx-swap") == "outerHTML"
     agent_id = make_agent(services)
@@ -197,9 +197,33 @@ def test_the_page_refreshes_its_timeline_with_htmx(client: TestClient, services:
     assert block.find("html") is None  # only the block, not a whole page
     refreshed = block.by_id("live")
     assert refreshed is not None
-    assert refreshed.get("hx-get") == f"/en/case/{reference}/live"
+    assert refreshed.get("hx-get") == f"/en/case/{reference}/live?asking=0"
     assert "News for you." in refreshed.text
     assert fragment.headers["cache-control"] == "no-store"
+    assert block.by_id("solved-slot") is None  # nothing to ask yet
+
+
+def test_the_refresh_brings_the_solved_question_once_when_the_case_is_resolved(
+    client: TestClient, services: Services
+) -> None:
+    reference, case_id = _complain(client, services)
+    page = parse(client.get(f"/en/case/{reference}").text)
+    assert page.by_id("solved-slot") is not None
+    assert page.by_id("solved") is None
+    _resolve(services, case_id, datetime.now(UTC))
+
+    url = f"/en/case/{reference}/live"
+    fragment = parse(client.get(url + "?asking=0", headers={"HX-Request": "true"}).text)
+    slot = fragment.by_id("solved-slot")
+    assert slot is not None
+    assert slot.get("hx-swap-oob") == "true"
+    form = slot.find("form")
+    assert form.get("action") == f"/en/case/{reference}/feedback"
+    assert form.find("input", name="_csrf_token") is not None
+    assert fragment.by_id("live").get("hx-get") == url + "?asking=1"
+    # A page that already asks is left alone: a half-filled answer is never replaced.
+    again = parse(client.get(url + "?asking=1", headers={"HX-Request": "true"}).text)
+    assert again.by_id("solved-slot") is None
 
 
 def test_solved_question_appears_after_resolution_and_a_late_no_opens_a_linked_case(

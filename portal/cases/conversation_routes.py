@@ -14,7 +14,7 @@ from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from portal.cases.access import token_for
@@ -92,8 +92,14 @@ async def show_case_live(
     reference: FromPath[str],
     request: Request[Any, Any, Any],
     services: NamedDependency[Services],
+    asking: FromQuery[str] = "",
 ) -> Response[Any]:
-    """The status and timeline block alone, for the page's htmx refresh."""
+    """The status and timeline block alone, for the page's htmx refresh.
+
+    ``asking`` is "1" when the page already shows "Is your problem solved?"; when it does not
+    and the case now asks, the question comes along out of band, so a customer watching the page
+    can answer without reloading it (and a form being filled in is never replaced).
+    """
     token = request.cookies.get(cookie_name(reference))
 
     def load() -> CasePage | None:
@@ -107,8 +113,8 @@ async def show_case_live(
     if page is None:
         return case_not_found(lang)
     return Template(
-        "cases/_live.html",
-        context={"lang": lang, "page": page},
+        "cases/_live_update.html",
+        context={"lang": lang, "page": page, "show_solved": page.asks_feedback and asking != "1"},
         headers={**PRIVATE_HEADERS, "vary": "HX-Request"},
     )
 

@@ -63,7 +63,9 @@ def test_an_agent_works_a_case_from_the_queue(page: Page, live_server) -> None:
     page.get_by_label("Response time").select_option("overdue")  # htmx swaps the list
     expect(rows).to_have_count(1)
     expect(page).to_have_url(
-        live_server.at("/staff/cases?status=active&due=overdue&assignee=&category=&lang=&sort=due")
+        live_server.at(
+            "/staff/cases?status=active&due=overdue&attention=&assignee=&category=&lang=&sort=due"
+        )
     )
     expect(page.get_by_label("Response time").locator("option:checked")).to_have_text("Overdue (1)")
     axe_check(page, "case queue, overdue only")
