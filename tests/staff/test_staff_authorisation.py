@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from complaint_support import send
 from litestar import Litestar
+from sqlalchemy import func, select
 from staff_support import (
     csrf_token,
     is_sign_in_redirect,
@@ -28,7 +29,7 @@ from portal.app import create_app
 from portal.cases.reply_templates import save_template
 from portal.staff import sessions
 from portal.staff.guards import requires_staff
-from portal.staff.models import StaffUser
+from portal.staff.models import AuditEntry, StaffUser
 
 ANYONE_STAFF = frozenset({"admin", "editor", "agent"})
 ADMIN = frozenset({"admin"})
@@ -274,3 +275,33 @@ def test_the_wrong_role_sees_a_page_saying_so(client, services) -> None:
     response = client.get("/staff/users")
     assert response.status_code == 403
     assert "You do not have access to this page" in response.text
+
+
+POSTS = [(path, allowed) for method, path, allowed in ROUTES if method == "POST"]
+
+
+@pytest.mark.parametrize(("path", "allowed"), POSTS, ids=[path for path, _ in POSTS])
+def test_every_staff_form_is_refused_without_its_csrf_token(
+    client, services, world, path, allowed
+) -> None:
+    """The right role, signed in, from another site: no token, no change (403 before anything)."""
+    role = sorted(allowed)[0]
+    _request(client, services, world, role, "GET", "/staff/")  # signs in as ``role``
+    url = path.replace("{user_id}", str(world.target_id)).replace("{key}", MATRIX_ARTICLE)
+    url = url.replace("{lang}", "en").replace("{number}", "1").replace("{calendar_id}", "1")
+    url = url.replace("{reference}", world.case_cookie[0].removeprefix("svar_case_"))
+    url = url.replace("{template_id}", str(world.template_id))
+    before = _audit_count(services)
+    for headers in ({}, {"origin": "https://evil.example", "referer": "https://evil.example/"}):
+        response = client.post(url, data={}, headers=headers, follow_redirects=False)
+        assert response.status_code == 403, (path, headers)
+        wrong = client.post(
+            url, data={"_csrf_token": "x" * 40}, headers=headers, follow_redirects=False
+        )
+        assert wrong.status_code == 403, (path, headers)
+    assert _audit_count(services) == before
+
+
+def _audit_count(services) -> int:
+    with services.read() as session:
+        return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
