@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Integer, String
+from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.base import Base
@@ -32,10 +32,19 @@ class DailyCases(Base):
     rated_3: Mapped[int] = mapped_column(Integer, default=0)
     rated_4: Mapped[int] = mapped_column(Integer, default=0)
     rated_5: Mapped[int] = mapped_column(Integer, default=0)
-    # Working seconds to first response and to resolution as {tenth of an hour: cases}, so the
-    # percentiles of any run of days are summed from here (see ``insights.speed``).
-    first_response_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    resolution_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class DailyTimes(Base):
+    """Working times of the cases created on one local day in one category, as counts per
+    bucket (``insights.summary.BUCKETS``, comma-separated), so the percentiles of any run of days
+    are a sum of a few hundred short lists rather than a count over every case."""
+
+    __tablename__ = "insights_daily_times"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    first_response: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")
 
 
 class SummaryState(Base):

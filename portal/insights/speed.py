@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import add
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
 from portal.insights.counts import DayCount, load_counts
-from portal.insights.models import DailyCases
+from portal.insights.models import DailyTimes
 from portal.insights.period import (
     Compared,
     Filters,
@@ -30,7 +31,7 @@ from portal.insights.period import (
     week_start,
     within,
 )
-from portal.insights.summary import BUCKET_S, SUMMARY_TZ, work_bucket
+from portal.insights.summary import BUCKET_S, SUMMARY_TZ, bucket_seconds, work_bucket
 
 ALL = ""  # the row for every category (or language) together
 
@@ -147,38 +148,46 @@ def _from_histograms(
 def _summarised_percentiles(
     session: Session, period: Period, filters: Filters
 ) -> tuple[dict[tuple[int, str], Percentiles], dict[tuple[int, str], Percentiles]]:
-    """Both metrics' percentiles summed from the daily summary's histograms."""
-    sums: tuple[dict[tuple[int, str], dict[str, int]], ...] = ({}, {})
+    """Both metrics' percentiles summed from the daily per-category histograms."""
+    sums: tuple[dict[tuple[int, str], list[int]], ...] = ({}, {})
     rows = session.execute(
         select(
-            DailyCases.day,
-            DailyCases.category,
-            DailyCases.first_response_hist,
-            DailyCases.resolution_hist,
+            DailyTimes.day, DailyTimes.category, DailyTimes.first_response, DailyTimes.resolution
         )
-        .where(DailyCases.day >= period.previous().first, DailyCases.day <= period.last)
-        .where(*filters.clauses(DailyCases))
+        .where(DailyTimes.day >= period.previous().first, DailyTimes.day <= period.last)
+        .where(*([DailyTimes.category == filters.category] if filters.category else []))
     )
-    for day, category, *hists in rows:
-        key = (1 if period.contains(day) else 0, category)
-        for acc, hist in zip(sums, hists, strict=True):
-            target = acc.get(key)
-            if target is None:
-                acc[key] = dict(hist)
-                continue
-            get = target.get
-            for bucket, count in hist.items():
-                target[bucket] = get(bucket, 0) + count
+    for day, category, *lists in rows:
+        group = 1 if period.contains(day) else 0
+        for acc, text in zip(sums, lists, strict=True):
+            counts = list(map(int, text.split(",")))
+            for key in ((group, category), (group, ALL)):
+                total = acc.get(key)
+                acc[key] = counts if total is None else list(map(add, total, counts))
     found = []
     for acc in sums:
-        histograms: dict[tuple[int, str], dict[int, int]] = {}
-        for (group, category), hist in acc.items():
-            histograms[(group, category)] = {int(b): n for b, n in hist.items()}
-            every = histograms.setdefault((group, ALL), {})
-            for bucket, count in histograms[(group, category)].items():
-                every[bucket] = every.get(bucket, 0) + count
-        found.append(_from_histograms(histograms))
+        metric = {}
+        for key, counts in acc.items():
+            n = sum(counts)
+            if n:
+                metric[key] = Percentiles(
+                    n,
+                    bucket_seconds(_rank_index(counts, n, 50)),
+                    bucket_seconds(_rank_index(counts, n, 90)),
+                )
+        found.append(metric)
     return found[0], found[1]
+
+
+def _rank_index(counts: list[int], n: int, percent: int) -> int:
+    """The index holding rank ceil(n × percent / 100) of a list of counts per bucket."""
+    rank = -(-n * percent // 100)
+    seen = 0
+    for index, count in enumerate(counts):
+        seen += count
+        if seen >= rank:
+            return index
+    return len(counts) - 1
 
 
 def speed_of(
@@ -189,7 +198,8 @@ def speed_of(
     *,
     summarised: bool = False,
 ) -> Speed:
-    if summarised and period.tz.key == SUMMARY_TZ.key:
+    # The histograms are kept per day and category; language and channel are counted live.
+    if summarised and period.tz.key == SUMMARY_TZ.key and not (filters.lang or filters.channel):
         first, resolution = _summarised_percentiles(session, period, filters)
     else:
         first = _percentiles(

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Integer, and_, case, delete, func, literal
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
-from portal.insights.models import DailyCases, SummaryState
+from portal.insights.models import DailyCases, DailyTimes, SummaryState
 from portal.insights.period import DEFAULT_TZ, day_of, local_day, local_midnight
 
 SUMMARY_TZ = ZoneInfo(DEFAULT_TZ)
@@ -93,32 +93,81 @@ def _recount(session: Session, days: list[date]) -> None:
             .where(Case.created_at >= start, Case.created_at < end)
             .group_by(day, Case.category, Case.lang, Case.channel)
         ).all()
-        values = {
-            (day_of(row[0]), row[1], row[2], row[3]): {
+        values = [
+            {
                 "day": day_of(row[0]),
                 "category": row[1],
                 "lang": row[2],
                 "channel": row[3],
                 **{name: int(v or 0) for name, v in zip(COUNTS, row[4:], strict=True)},
-                "first_response_hist": {},
-                "resolution_hist": {},
             }
             for row in rows
-        }
-        for name, column in (
-            ("first_response_hist", Case.first_response_work_s),
-            ("resolution_hist", Case.resolution_work_s),
-        ):
-            bucket = work_bucket(column)
-            for number, category, lang, channel, bucket_value, count in session.execute(
-                select(day, Case.category, Case.lang, Case.channel, bucket, func.count())
-                .where(Case.created_at >= start, Case.created_at < end, column.is_not(None))
-                .group_by(day, Case.category, Case.lang, Case.channel, bucket)
-            ):
-                key = (day_of(number), category, lang, channel)
-                values[key][name][str(int(bucket_value))] = int(count)
+        ]
+        _recount_times(session, day, start, end, first, last)
         if values:
-            session.execute(DailyCases.__table__.insert(), list(values.values()))
+            session.execute(DailyCases.__table__.insert(), values)
+
+
+def coarse_bucket(fine: int) -> int:
+    """The summary's bucket of a working time in tenths of an hour: tenths below 10 hours,
+    whole hours below 100, tens of hours below 1,000, then one bucket for anything longer."""
+    if fine < 100:
+        return fine
+    hours = (fine + 5) // 10
+    if hours < 100:
+        return 100 + hours - 10
+    tens = (fine + 50) // 100
+    return 190 + min(tens, 100) - 10
+
+
+def bucket_seconds(index: int) -> int:
+    """The working seconds a summary bucket stands for."""
+    if index < 100:
+        return index * BUCKET_S
+    if index < 190:
+        return (index - 100 + 10) * 3600
+    return (index - 190 + 10) * 36_000
+
+
+BUCKETS = 281  # coarse_bucket(anything) < BUCKETS
+
+
+def _recount_times(
+    session: Session,
+    day: ColumnElement[int],
+    start: datetime,
+    end: datetime,
+    first: date,
+    last: date,
+) -> None:
+    """The working-time histograms of the days ``first``..``last`` (per day and category)."""
+    session.execute(delete(DailyTimes).where(DailyTimes.day >= first, DailyTimes.day <= last))
+    lists: dict[tuple[date, str], dict[str, list[int]]] = {}
+    for name, column in (
+        ("first_response", Case.first_response_work_s),
+        ("resolution", Case.resolution_work_s),
+    ):
+        bucket = work_bucket(column)
+        for number, category, fine, count in session.execute(
+            select(day, Case.category, bucket, func.count())
+            .where(Case.created_at >= start, Case.created_at < end, column.is_not(None))
+            .group_by(day, Case.category, bucket)
+        ):
+            key = (day_of(number), str(category))
+            counts = lists.setdefault(
+                key, {"first_response": [0] * BUCKETS, "resolution": [0] * BUCKETS}
+            )
+            counts[name][coarse_bucket(int(fine))] += int(count)
+    rows = [
+        {
+            "day": key[0],
+            "category": key[1],
+            **{name: ",".join(map(str, counts)) for name, counts in by_name.items()},
+        }
+        for key, by_name in lists.items()
+    ]
+    if rows:
+        session.execute(DailyTimes.__table__.insert(), rows)
 
 
 def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
@@ -144,6 +193,7 @@ def refresh_summary(
             state = SummaryState(id=STATE_ID)
             session.add(state)
         session.execute(delete(DailyCases))
+        session.execute(delete(DailyTimes))
         oldest = session.scalar(select(func.min(Case.created_at)))
         days = []
         if oldest is not None:

@@ -238,3 +238,15 @@ def _speeds(services, *, summarised: bool = False):
     with services.read() as session:
         counts = load_counts(session, PERIOD, Filters(), now=NOW, summarised=summarised)
         return speed_of(session, counts, PERIOD, Filters(), summarised=summarised)
+
+
+def test_summary_buckets_keep_order_and_the_precision_shown() -> None:
+    from portal.insights.summary import BUCKETS, bucket_seconds, coarse_bucket
+
+    indexes = [coarse_bucket(fine) for fine in range(20_000)]  # up to 2,000 hours
+    assert indexes == sorted(indexes)
+    assert max(indexes) < BUCKETS
+    # Tenths of an hour below 10 h, whole hours below 100 h, tens of hours below 1,000 h.
+    assert bucket_seconds(coarse_bucket(97)) == 97 * 360
+    assert bucket_seconds(coarse_bucket(253)) == 25 * 3600  # 25.3 h
+    assert bucket_seconds(coarse_bucket(2_460)) == 250 * 3600  # 246 h

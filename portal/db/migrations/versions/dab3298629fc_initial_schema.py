@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 967c37ab3945
+Revision ID: dab3298629fc
 Revises: 
-Create Date: 2026-11-23 20:23:21.796530
+Create Date: 2026-11-23 20:35:30.125019
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '967c37ab3945'
+revision: str = 'dab3298629fc'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -39,8 +39,6 @@ def upgrade() -> None:
     sa.Column('rated_3', sa.Integer(), nullable=False),
     sa.Column('rated_4', sa.Integer(), nullable=False),
     sa.Column('rated_5', sa.Integer(), nullable=False),
-    sa.Column('first_response_hist', sa.JSON(), nullable=False),
-    sa.Column('resolution_hist', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'category', 'lang', 'channel', name=op.f('pk_insights_daily_cases'))
     )
     op.create_table('insights_daily_self_service',
@@ -54,6 +52,13 @@ def upgrade() -> None:
     sa.Column('sessions_shown', sa.Integer(), nullable=False),
     sa.Column('deflected', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'lang', name=op.f('pk_insights_daily_self_service'))
+    )
+    op.create_table('insights_daily_times',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('category', sa.String(length=24), nullable=False),
+    sa.Column('first_response', sa.Text(), nullable=False),
+    sa.Column('resolution', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'category', name=op.f('pk_insights_daily_times'))
     )
     op.create_table('insights_summary_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -529,6 +534,7 @@ def downgrade() -> None:
 
     op.drop_table('reply_templates')
     op.drop_table('insights_summary_state')
+    op.drop_table('insights_daily_times')
     op.drop_table('insights_daily_self_service')
     op.drop_table('insights_daily_cases')
     # ### end Alembic commands ###
