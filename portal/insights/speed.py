@@ -158,12 +158,15 @@ def _summarised_percentiles(
         .where(*([DailyTimes.category == filters.category] if filters.category else []))
     )
     for day, category, *lists in rows:
-        group = 1 if period.contains(day) else 0
+        key = (1 if period.contains(day) else 0, category)
         for acc, text in zip(sums, lists, strict=True):
             counts = list(map(int, text.split(",")))
-            for key in ((group, category), (group, ALL)):
-                total = acc.get(key)
-                acc[key] = counts if total is None else list(map(add, total, counts))
+            total = acc.get(key)
+            acc[key] = counts if total is None else list(map(add, total, counts))
+    for acc in sums:  # every category together, per period
+        for (group, _category), counts in list(acc.items()):
+            total = acc.get((group, ALL))
+            acc[(group, ALL)] = counts if total is None else list(map(add, total, counts))
     found = []
     for acc in sums:
         metric = {}
