@@ -349,6 +349,8 @@ def generate_history(
     Deterministic for a seed, an end and the staff present. ``searches`` defaults to three per
     case. Works in the caller's transaction.
     """
+    if days < 1 or cases < 0:
+        raise ValueError("a history needs at least one day and no negative number of cases")
     # Millions of short-lived rows and none of them in a reference cycle: the cyclic garbage
     # collector would walk all of them again and again for nothing.
     collecting = gc.isenabled()
