@@ -31,7 +31,13 @@ from portal.insights.period import (
     week_start,
     within,
 )
-from portal.insights.summary import BUCKET_S, SUMMARY_TZ, bucket_seconds, work_bucket
+from portal.insights.summary import (
+    BUCKET_S,
+    SUMMARY_TZ,
+    bucket_seconds,
+    unpacked,
+    work_bucket,
+)
 
 ALL = ""  # the row for every category (or language) together
 
@@ -160,7 +166,7 @@ def _summarised_percentiles(
     for day, category, *lists in rows:
         key = (1 if period.contains(day) else 0, category)
         for acc, text in zip(sums, lists, strict=True):
-            counts = list(map(int, text.split(",")))
+            counts = unpacked(text)
             total = acc.get(key)
             acc[key] = counts if total is None else list(map(add, total, counts))
     for acc in sums:  # every category together, per period

@@ -162,12 +162,24 @@ def _recount_times(
         {
             "day": key[0],
             "category": key[1],
-            **{name: ",".join(map(str, counts)) for name, counts in by_name.items()},
+            **{name: _packed(counts) for name, counts in by_name.items()},
         }
         for key, by_name in lists.items()
     ]
     if rows:
         session.execute(DailyTimes.__table__.insert(), rows)
+
+
+def _packed(counts: list[int]) -> str:
+    """Counts per bucket as text, without the trailing empty buckets."""
+    last = max((i for i, n in enumerate(counts) if n), default=-1)
+    return ",".join(map(str, counts[: last + 1]))
+
+
+def unpacked(text: str) -> list[int]:
+    """``_packed`` read back as a list of ``BUCKETS`` counts."""
+    counts = list(map(int, text.split(","))) if text else []
+    return counts + [0] * (BUCKETS - len(counts))
 
 
 def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
