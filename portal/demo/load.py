@@ -96,15 +96,17 @@ def demo_sign_ins(services: Services) -> list[tuple[str, str, str]]:
     return found
 
 
-def load_demo(services: Services, content: Path = CONTENT) -> DemoReport:
+def load_demo(services: Services, content: Path = CONTENT, *, history: bool = True) -> DemoReport:
     """Import categories, synonyms and articles, then rebuild the search index if anything
-    changed (or build it if it is missing or damaged)."""
+    changed (or build it if it is missing or damaged). ``history=False`` leaves out the demo
+    cases, searches and suggestions (for tests that count their own)."""
     with services.write() as session:
         articles = import_folder(session, content, author=AUTHOR)
     report = DemoReport(articles=articles)
     report.synonyms_changed = load_synonyms(services, content / SYNONYMS_FILE.name)
     report.staff = load_demo_staff(services)
-    report.history = load_demo_history(services)  # after the staff: its agents work the cases
+    if history:  # after the staff: its agents work the cases
+        report.history = load_demo_history(services)
     if report.changed or not index_exists(services):
         report.indexed = rebuild_index(services)
     else:
