@@ -64,3 +64,30 @@ def test_an_admin_changes_targets_and_a_calendar(page: Page, live_server) -> Non
     expect(page.locator(".closed-days").first).to_contain_text("Staff day")
     page.get_by_role("button", name="Remove").click()
     expect(page.get_by_role("status")).to_contain_text("The closed day was removed.")
+
+
+def test_the_settings_work_without_javascript_in_swedish(no_js_context, live_server) -> None:
+    _admin(live_server)
+    no_js_context.set_extra_http_headers({"accept-language": "sv"})
+    page = no_js_context.new_page()
+    page.goto(live_server.at("/staff/login"))
+    page.locator("#email").fill("ada@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form[action='/staff/login'] button[type=submit]").click()
+
+    page.get_by_role("link", name="Svarstider").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Svarstider")
+    page.locator("#resolution-billing-normal").fill("1")
+    page.locator("#resolution-billing-normal-unit").select_option("hours")
+    page.get_by_role("button", name="Spara målen").click()
+    expect(page.locator("#resolution-billing-normal-error")).to_contain_text(
+        "innan det har fått sitt första svar"
+    )
+    expect(page.locator("#resolution-billing-normal")).to_have_value("1")
+
+    page.get_by_role("link", name="Ändra Norway").click()
+    page.locator("#day-0-opens").fill("17:00")
+    page.locator("#day-0-closes").fill("09:00")
+    page.get_by_role("button", name="Spara kalendern").click()
+    expect(page.locator("#day-0-closes-error")).to_contain_text("efter öppningstiden")
+    expect(page.locator("#day-0-opens")).to_have_value("17:00")
