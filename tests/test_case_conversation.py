@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from case_conversation_support import agent, load_case, make_agent
+from case_conversation_support import AGENT_PASSWORD, agent, load_case, make_agent
 from complaint_support import BASE_URL, PNG, reference_from, send
 from helpers import page_form, parse
 from litestar.testing import TestClient
@@ -114,12 +114,24 @@ def test_complaint_reply_information_resolution_and_rating_make_one_thread(
         assert gettext(LANG, "You added information") in timeline
         assert drain(services) == 0  # her own words are not mailed back to her
 
-        # 4. Maria resolves the case; Anna is asked whether the problem is solved.
-        with services.write() as session:
-            change_status(
-                session, load_case(session, case_id), agent(session, agent_id), "resolved",
-                settings, datetime.now(UTC),
-            )  # fmt: skip
+        # 4. Maria resolves the case on the case desk, in her own browser; Anna is asked
+        #    whether the problem is solved.
+        with TestClient(create_app(settings, services), base_url=BASE_URL) as desk:
+            login = page_form(desk.get("/staff/login").text, "/staff/login")
+            login.update(email="maria@example.com", password=AGENT_PASSWORD)
+            assert desk.post("/staff/login", data=login, follow_redirects=False).status_code == 303
+            case_page = desk.get(f"/staff/cases/{reference}")
+            assert "Här är bilden." in case_page.text
+            status_form = page_form(case_page.text, f"/staff/cases/{reference}/status")
+            resolved = desk.post(
+                f"/staff/cases/{reference}/status",
+                data={**status_form, "status": "resolved"},
+                follow_redirects=False,
+            )
+            assert resolved.status_code == 303
+        with services.read() as session:
+            case = load_case(session, case_id)
+            assert (case.status, case.needs_attention) == ("resolved", False)
         assert drain(services) == 1
         check_in = smtp_server.messages[2]
         text, html = parts(check_in)
