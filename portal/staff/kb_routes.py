@@ -49,6 +49,11 @@ DONE = {
     "archive": N_("The article is archived."),
     "restore": N_("The revision was restored as the newest version."),
 }
+# Saving (or publishing) with a file still chosen: only "Upload and insert" adds an image.
+IMAGE_NOT_ADDED = N_(
+    "The image you chose was not added: saving keeps only the text. Choose it again and press "
+    "“Upload and insert” to put it into the article."
+)
 STALE = N_(
     "Someone else saved this article while you were editing it. Your text is below, not saved. "
     "Compare it with their version, then save again to replace theirs."
@@ -229,8 +234,12 @@ async def article_edit(
     lang: FromPath[str],
     source: FromQuery[str] = "",
     done: FromQuery[str] = "",
+    image: FromQuery[str] = "",
 ) -> Response[Any]:
-    notice = gettext(staff_lang(request), DONE[done]) if done in DONE else ""
+    ui = staff_lang(request)
+    notice = gettext(ui, DONE[done]) if done in DONE else ""
+    if notice and image == "not-added":
+        notice = f"{notice} {gettext(ui, IMAGE_NOT_ADDED)}"
     return await _edit_page(
         request,
         services,
@@ -319,6 +328,9 @@ async def _submit(
             **page,
         )
     target = f"/staff/kb/articles/{new_key}/{new_lang}?done={done}"
+    chosen = raw.get("image")
+    if isinstance(chosen, UploadFile) and chosen.filename:
+        target += "&image=not-added"
     if source_lang:
         target += f"&source={source_lang}"
     return Redirect(target, status_code=303)

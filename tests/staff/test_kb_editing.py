@@ -342,6 +342,10 @@ def test_a_camera_sized_photo_is_refused_beside_the_field_and_the_text_is_kept(
     assert saved.status_code == 303
     assert _load(services, "returns").body_md == form["body"].strip()
     assert not list((services.settings.data_dir / "kb-images").glob("*.*"))
+    # The editor is told the chosen image was not added, not left to find out later.
+    notice = parse(client.get(saved.headers["location"]).text).find(role="status").text
+    assert "Your changes were saved." in notice
+    assert "The image you chose was not added" in notice
 
 
 def test_a_form_beyond_the_request_limit_gets_a_clear_page_in_the_editors_language(
