@@ -1,9 +1,11 @@
 """How fast cases are answered and resolved, in working time, and how often the promise held.
 
 Percentiles use the nearest-rank rule (the value at rank ceil(p × n) of the sorted values, so the
-median of four values is the second). SQL counts the cases per category and per tenth of an
-hour (the precision the page shows), on both databases alike; the ranks are walked in Python
-over those few hundred buckets instead of sorting every case.
+median of four values is the second). The page reads per-day histograms from the summary
+(``insights_daily_times``: tenths of an hour below 10 h, hours below 100 h, tens of hours
+beyond); otherwise SQL counts the cases per category and tenth of an hour, on both databases
+alike. Either way the ranks are walked over a few hundred buckets instead of sorting every case.
+
 The promise-kept rate uses the first promise made to the customer (``original_promised_at``
 when a later, honest update moved ``promised_at``): kept when the first public reply came at or
 before it; broken when it came later or has not come and the time has passed. Cases still
