@@ -12,12 +12,14 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal.cases.conversation_routes import conversation_route_handlers
 from portal.cases.routes import case_route_handlers
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             backend="gzip", minimum_size=512, gzip_compress_level=6
         ),
         plugins=[HTMXPlugin()],
+        middleware=_proxy_middleware(settings),
         exception_handlers={
             NotFoundException: errors.not_found,
             HTTPException: errors.http_error,
@@ -118,6 +121,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         debug=False,
         state=None,
     )
+
+
+def _proxy_middleware(settings: Settings) -> list[DefineMiddleware]:
+    """Behind trusted proxies, the client is the rightmost ``X-Forwarded-For`` hop not a proxy.
+
+    Outermost, so rate limits, the sign-in throttle and the audit trail all see that client.
+    """
+    if not settings.trusted_proxy_list:
+        return []
+    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)]
 
 
 def _stores(settings: Settings) -> dict[str, Store]:

@@ -46,6 +46,7 @@ def serve(host: str, port: int) -> None:
     services = Services.build(settings)
     app = create_app(settings, services)
     _print_addresses(services, host, port)
+    # Proxy headers are read by the app itself, only from PORTAL_TRUSTED_PROXIES (any server).
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 

@@ -6,6 +6,7 @@ nothing reads the environment at import time.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -54,6 +55,14 @@ class Settings:
     redis_url: str = field(
         default="",
         metadata={"help": "Optional Redis for rate limits and sessions across instances."},
+    )
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "help": "Comma-separated addresses or networks of your reverse proxies (e.g. "
+            "`10.0.0.0/8, ::1`); only their `X-Forwarded-For` names the client. Empty trusts "
+            "no one."
+        },
     )
     rate_limit_scale: float = field(
         default=1.0,
@@ -158,6 +167,11 @@ class Settings:
     def uses_dev_mail_sink(self) -> bool:
         return not self.smtp_url
 
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The proxies whose ``X-Forwarded-For`` is believed, as written (addresses or networks)."""
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+
     def scaled(self, limit: int) -> int:
         """A rate limit multiplied by ``rate_limit_scale`` (never below 1)."""
         return max(1, round(limit * self.rate_limit_scale))
@@ -166,6 +180,7 @@ class Settings:
         """Refuse configurations that are unsafe in production, saying what to set."""
         if self.env not in ("dev", "prod"):
             raise SettingsError(f"PORTAL_ENV must be 'dev' or 'prod', not {self.env!r}.")
+        _check_proxies(self.trusted_proxy_list)
         if not self.is_prod:
             return
         problems = []
@@ -197,6 +212,18 @@ class Settings:
             values[f.name] = _parse(f.type, raw, f.name)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _check_proxies(entries: list[str]) -> None:
+    """Each trusted proxy must be an IP address or network, so a typo fails loudly at start."""
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SettingsError(
+                f"PORTAL_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                "(write e.g. 10.0.0.5, 10.0.0.0/8 or ::1, separated by commas)."
+            ) from exc
 
 
 def _parse(type_name: object, raw: str, name: str) -> object:

@@ -30,7 +30,7 @@ def provide_services(state: State) -> Services:
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The peer address; deployments behind a proxy should rewrite it with the proxy's headers."""
+    """The client address: the peer, or behind ``PORTAL_TRUSTED_PROXIES`` the forwarded client."""
     client = connection.client
     return client.host if client else "unknown"
 
