@@ -181,6 +181,11 @@ class Settings:
         if self.env not in ("dev", "prod"):
             raise SettingsError(f"PORTAL_ENV must be 'dev' or 'prod', not {self.env!r}.")
         _check_proxies(self.trusted_proxy_list)
+        if self.smtp_url:
+            # Here, not when the outbox worker first connects: a typo stops the start, not the mail.
+            from portal.mail.transport import parse_smtp_url
+
+            parse_smtp_url(self.smtp_url)
         if not self.is_prod:
             return
         problems = []

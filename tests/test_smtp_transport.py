@@ -16,6 +16,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from support import free_port
 
 from portal.mail.transport import DeliveryError, SMTPTransport, parse_smtp_url
+from portal.settings import Settings, SettingsError
 
 
 def test_smtp_url_forms() -> None:
@@ -36,6 +37,33 @@ def test_smtp_url_forms() -> None:
     for bad in ("http://mail.example.com", "smtp://", "smtps://h?starttls=1"):
         with pytest.raises(ValueError, match="PORTAL_SMTP_URL"):
             parse_smtp_url(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("mail.example.com:587", "must start with smtp:// or smtps://"),
+        ("smtp://user:s3cret@mail.example.com:58x7", "port that is not a number"),
+        ("smtp://user:s3cret@mail.example.com:99999", "port that is not a number"),
+        ("smtp://user:s3cret@:587", "has no host name"),
+        ("smtp://user:s3cret@mail.example.com?starttls=required", "starttls=1 or starttls=0"),
+        ("smtp://user:s3cret@mail.example.com?tls=1", "unknown option 'tls'"),
+        ("smtp://user:s3cret@mail.example.com?timeout=soon", "number of seconds"),
+        ("smtp://user:s3cret@mail.example.com?timeout=0", "number of seconds"),
+        ("smtps://user:s3cret@mail.example.com?starttls=1", "drop ?starttls=1"),
+    ],
+)
+def test_a_bad_smtp_url_stops_the_start_and_says_what_is_wrong(url: str, problem: str) -> None:
+    settings = Settings.from_env({"PORTAL_SMTP_URL": url})
+    with pytest.raises(SettingsError, match="PORTAL_SMTP_URL") as info:
+        settings.check()
+    assert problem in str(info.value)
+    assert "s3cret" not in str(info.value)  # the message may end up in a log
+
+
+def test_a_good_smtp_url_passes_the_start_check() -> None:
+    Settings.from_env({"PORTAL_SMTP_URL": "smtp://u:p@mail.example.com:587?starttls=1"}).check()
+    Settings.from_env({"PORTAL_SMTP_URL": "smtps://mail.example.com?timeout=2.5"}).check()
 
 
 def _message() -> EmailMessage:

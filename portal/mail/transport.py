@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from portal.settings import Settings
+from portal.settings import Settings, SettingsError
 
 
 class DeliveryError(Exception):
@@ -51,36 +51,65 @@ class SMTPConfig:
     tls_context: ssl.SSLContext | None = None  # e.g. to trust a private CA; default: system CAs
 
 
+SMTP_OPTIONS = ("starttls", "timeout")
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def parse_smtp_url(url: str) -> SMTPConfig:
     """``smtp://user:pass@host:port?starttls=1``, ``smtps://…`` (user and password %-encoded).
 
     Query options: ``starttls=1`` (require STARTTLS) or ``starttls=0`` (plain, never upgrade);
     without it STARTTLS is used when the server offers it. ``timeout=SECONDS`` (default 30).
+    Anything else is refused with a ``SettingsError`` naming the variable; the message never
+    repeats the URL, which may hold a password.
     """
-    parts = urlsplit(url)
+    parts = urlsplit(url.strip())
     if parts.scheme not in ("smtp", "smtps"):
-        raise ValueError(f"PORTAL_SMTP_URL must start with smtp:// or smtps://, not {url!r}")
+        scheme = f"{parts.scheme}://" if parts.scheme else "no scheme"
+        raise _bad(f"must start with smtp:// or smtps://, not {scheme}")
     if not parts.hostname:
-        raise ValueError("PORTAL_SMTP_URL has no host name")
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        raise _bad("has no host name (smtp://host or smtp://user:pass@host:port)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise _bad("has a port that is not a number from 1 to 65535") from None
+    if port == 0:
+        raise _bad("has a port that is not a number from 1 to 65535")
+    query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    unknown = sorted(set(query) - set(SMTP_OPTIONS))
+    if unknown:
+        raise _bad(f"has an unknown option {unknown[0]!r}; the options are starttls and timeout")
     use_tls = parts.scheme == "smtps"
     start_tls: bool | None = None
     if "starttls" in query:
-        start_tls = query["starttls"].lower() in ("1", "true", "yes", "on")
+        value = query["starttls"].strip().lower()
+        if value not in _YES + _NO:
+            raise _bad(f"has starttls={query['starttls']!r}; write starttls=1 or starttls=0")
+        start_tls = value in _YES
     if use_tls and start_tls:
-        raise ValueError("PORTAL_SMTP_URL: smtps:// already uses TLS; drop ?starttls=1")
+        raise _bad("uses smtps://, which already uses TLS; drop ?starttls=1")
     if use_tls:
         start_tls = False
+    try:
+        timeout = float(query.get("timeout", 30))
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout < float("inf"):
+        raise _bad(f"has timeout={query['timeout']!r}; write a number of seconds above 0")
     default_port = 465 if use_tls else (587 if start_tls else 25)
     return SMTPConfig(
         hostname=parts.hostname,
-        port=parts.port or default_port,
+        port=port or default_port,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
         use_tls=use_tls,
         start_tls=start_tls,
-        timeout=float(query.get("timeout", 30)),
+        timeout=timeout,
     )
+
+
+def _bad(problem: str) -> SettingsError:
+    return SettingsError(f"PORTAL_SMTP_URL {problem}.")
 
 
 class SMTPTransport:
