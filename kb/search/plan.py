@@ -28,6 +28,7 @@ SYNONYM = 0.9
 ASCII = 0.9
 TYPO = {1: 0.8, 2: 0.6}
 MAX_CORRECTIONS = 3
+MEMBER_GAP = 2  # query words allowed between two words of a synonym member
 
 
 def _correction_floor(word: str) -> int:
@@ -66,6 +67,23 @@ def _tokens(text: str) -> list[str]:
 def _glued(token: str) -> str:
     """A word as one folded string: "E-post" → "epost" (how synonyms and queries compare)."""
     return fold("".join(_tokens(token)))
+
+
+def _spread(
+    stems: list[str], start: int, member: tuple[str, ...], taken: set[int]
+) -> list[int] | None:
+    """Where a member's words occur in order from ``start``, each at most ``MEMBER_GAP`` words
+    after the previous one, or None. Greedy: the nearest occurrence of each next word."""
+    at = [start]
+    for stem in member[1:]:
+        last = at[-1]
+        for j in range(last + 1, min(last + 2 + MEMBER_GAP, len(stems))):
+            if stems[j] == stem and j not in taken:
+                at.append(j)
+                break
+        else:
+            return None
+    return at
 
 
 def _fields(lang: str) -> tuple[str, str]:
@@ -120,14 +138,21 @@ class Planner:
                 compiled.append(members)
         return compiled
 
-    def _synonym_at(self, stems: list[str], i: int) -> tuple[int, list[tuple[str, ...]]] | None:
-        """The longest synonym member starting at token ``i``: its length and the other members."""
+    def _synonym_at(
+        self, stems: list[str], i: int, taken: set[int]
+    ) -> tuple[list[int], list[tuple[str, ...]]] | None:
+        """The longest synonym member starting at token ``i``: the query words it covers and the
+        other members. A member's later words may come up to ``MEMBER_GAP`` words later, as
+        particle verbs and their objects are written ("send the jacket back", "skicka varan
+        tillbaka", "sende pakken tilbake"): the words between stay concepts of their own."""
         best = None
         for members in self.synonyms:
             for member in members:
-                n = len(member)
-                if tuple(stems[i : i + n]) == member and (best is None or n > best[0]):
-                    best = (n, [m for m in members if m != member])
+                if stems[i] != member[0] or (best is not None and len(member) <= len(best[0])):
+                    continue
+                at = _spread(stems, i, member, taken)
+                if at is not None:
+                    best = (at, [m for m in members if m != member])
         return best
 
     # Words ------------------------------------------------------------------------------------
@@ -211,11 +236,16 @@ class Planner:
             content = tokens  # a query of stop words only still searches them
         stems = [self.a.forms(_glued(t))[0] for t in content]
         i = 0
+        taken: set[int] = set()  # words already part of a synonym member further left
         while i < len(content):
-            syn = self._synonym_at(stems, i) if self.synonyms else None
+            if i in taken:
+                i += 1
+                continue
+            syn = self._synonym_at(stems, i, taken) if self.synonyms else None
             if syn:
-                n, others = syn
-                own = [self.word(t, plan) for t in content[i : i + n]]
+                at, others = syn
+                taken.update(at)
+                own = [self.word(content[j], plan) for j in at]
                 own_q = [c for c in own if c]
                 subs = [own_q[0].query if len(own_q) == 1 else And([c.query for c in own_q])]
                 subs = subs if own_q else []
@@ -223,10 +253,15 @@ class Planner:
                 for member in others:
                     subs.append(phrase_query(self.lang, member, SYNONYM, slop=2))
                     terms.update(member)
-                plan.concepts.append(Concept(Or(subs), terms, " ".join(content[i : i + n])))
-                i += n
+                text = " ".join(content[j] for j in at)
+                plan.concepts.append(Concept(Or(subs), terms, text))
+                i += 1
                 continue
-            if i + 1 < len(content) and (joined := self._joined(content[i], content[i + 1])):
+            if (
+                i + 1 < len(content)
+                and i + 1 not in taken
+                and (joined := self._joined(content[i], content[i + 1]))
+            ):
                 left, right = self.word(content[i], plan), self.word(content[i + 1], plan)
                 forms = self.a.forms(joined)
                 subs = [term_query(self.lang, forms)]

@@ -219,3 +219,35 @@ def test_hyphenated_words_match_written_together_and_in_synonyms(tmp_path: Path)
     index.set_synonyms({"sv": [["e-post", "mejl"]]})
     assert [h.key for h in search(index, "sv", "epostadress").hits] == ["mail"]
     assert [h.key for h in search(index, "sv", "e-postadress").hits] == ["mail"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "q"),
+    [
+        ("en", "how do I send the broken kettle back"),
+        ("sv", "hur skickar jag varan tillbaka"),
+        ("nb", "kan jeg sende pakken tilbake"),
+    ],
+)
+def test_particle_verb_with_its_object_between_finds_the_synonym(
+    tmp_path: Path, lang: str, q: str
+) -> None:
+    index = build(
+        tmp_path,
+        [
+            doc("return:en", "en", "Returns", "Start a return from your order page."),
+            doc("send:en", "en", "Sending gifts", "We send a gift card by email."),
+            doc("return:sv", "sv", "Retur", "Registrera din retur på ordersidan."),
+            doc("send:sv", "sv", "Skicka presentkort", "Vi skickar presentkortet med mejl."),
+            doc("return:nb", "nb", "Retur", "Registrer returen på ordresiden."),
+            doc("send:nb", "nb", "Sende gavekort", "Vi sender gavekortet på e-post."),
+        ],
+    )
+    index.set_synonyms(
+        {
+            "en": [["return", "send back"]],
+            "sv": [["retur", "skicka tillbaka"]],
+            "nb": [["retur", "sende tilbake"]],
+        }
+    )
+    assert keys(index, lang, q)[:1] == ["return"]
