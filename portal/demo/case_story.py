@@ -8,6 +8,13 @@ which leaves recent cases new, open or waiting, and some of them overdue.
 ``tell`` plays a whole case: triage, the first answer (usually before the promise), a question
 to the customer now and then, the resolution, and "Is your problem solved?" — sometimes "no",
 which reopens the case or, when the answer comes late, asks for a follow-up case.
+
+The scheduler's work is played too, as ``sla.keeping`` and ``sla.follow_ups`` would have done it
+with the default settings: agents warned and the customer told a new time before each promise
+that was about to be missed (as often as it takes), "Is your problem solved?" asked again after a
+resolution, reminders and closings of cases waiting on the customer — each recorded as a
+``JobRun``, so the first round of a freshly started worker finds that work done and sends nothing
+about the demo's past.
 """
 
 from __future__ import annotations
@@ -34,18 +41,25 @@ from portal.cases.customer_updates import REOPEN_WINDOW
 from portal.demo import replies
 from portal.settings import Settings
 from portal.sla.calendars import BusinessCalendar
-from portal.sla.keeping import AUTO_CLOSED, PROMISE_MOVED
+from portal.sla.follow_ups import AUTO_CLOSE, CHECK_IN, WAITING_REMINDER
+from portal.sla.keeping import AUTO_CLOSED, BREACH_WARNING, LATE_UPDATE, PROMISE_MOVED
 
 
 def _default(name: str) -> Any:
     return Settings.__dataclass_fields__[name].default
 
 
-# The scheduler's defaults (``sla.keeping``): when the customer hears of a late answer, the
-# least a new promise adds, and how long a question waits before the case is closed.
+# The scheduler's defaults (``sla.keeping``, ``sla.follow_ups``): when agents are warned and the
+# customer hears of a late answer, the least a new promise adds, when "Is your problem solved?" is
+# asked again, and how long a question waits before a reminder and before the case is closed.
+BREACH_WARNING_BEFORE = timedelta(minutes=_default("breach_warning_working_minutes"))
 LATE_UPDATE_BEFORE = timedelta(minutes=_default("late_update_working_minutes"))
 LATE_UPDATE_MARGIN = timedelta(minutes=_default("late_update_margin_working_minutes"))
+CHECK_IN_AFTER = timedelta(hours=_default("check_in_after_working_hours"))
+WAITING_REMINDER_AFTER = timedelta(hours=_default("waiting_reminder_after_working_hours"))
 WAITING_CLOSE_AFTER = timedelta(hours=_default("waiting_close_after_working_hours"))
+# Timeline events that change the status (their data says "to" what) or answer the check-in.
+STATUS_EVENTS = (STATUS_CHANGED, RESOLVED, REOPENED, AUTO_CLOSED)
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,7 @@ class CaseStory:
     calendar: BusinessCalendar
     end: datetime
     events: list[dict[str, Any]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)  # the scheduler's ``JobRun`` rows
     stopped: bool = False
     follow_up_at: datetime | None = None  # the customer asked for a follow-up case then
 
@@ -78,6 +93,12 @@ class CaseStory:
             {"created_at": moment, "kind": kind, "public": public, "author": author[:200],
              "body": body, "data": data or {}}
         )  # fmt: skip
+
+    def job_done(self, job: str, anchor: datetime, moment: datetime) -> None:
+        """The scheduler did ``job`` for ``anchor`` at ``moment`` (``sla.jobs.claim``), if that
+        was before the end; its email is not written (the demo sends nothing)."""
+        if moment <= self.end:
+            self.runs.append({"job": job, "anchor": anchor, "done_at": moment, "outbox_id": None})
 
     def status(self, moment: datetime, status: str, author: str, kind: str | None = None) -> None:
         """``case_steps.set_status`` with the paused clock of ``sla.pause``."""
@@ -211,10 +232,13 @@ class CaseStory:
         self.event(
             moment, PROMISE_MOVED, True, data={"from": old.isoformat(), "to": due.isoformat()}
         )
+        self.job_done(LATE_UPDATE, old, moment)
 
     def finish(self) -> None:
-        """Timeline in time order, and the working times the insights page measures."""
+        """Timeline in time order, the follow-ups the scheduler did, and the working times the
+        insights page measures."""
         self.events.sort(key=lambda event: event["created_at"])
+        self._follow_ups()
         row = self.row
         for column, moment in (("first_response_work_s", row["first_response_at"]),
                                ("resolution_work_s", row["resolved_at"])):  # fmt: skip
@@ -225,17 +249,44 @@ class CaseStory:
             row[column] = worked
         row["resolution_work_at"] = row["resolved_at"]
 
+    def _follow_ups(self) -> None:
+        """``sla.follow_ups`` over the timeline: the check-in after each resolution the customer
+        had not answered by then, and the reminder and closing of each wait on the customer."""
+        cal = self.calendar
+        changes = [e for e in self.events if e["kind"] in STATUS_EVENTS or e["kind"] == FEEDBACK]
+        for i, event in enumerate(changes):
+            if event["kind"] == FEEDBACK:
+                continue
+            began, to = event["created_at"], event["data"]["to"]
+            ended = changes[i + 1] if i + 1 < len(changes) else None
+            until = ended["created_at"] if ended is not None else None
+            if to == "resolved":
+                ask = cal.add_working_time(began, CHECK_IN_AFTER)
+                if (until is None or ask < until) and ask - began <= REOPEN_WINDOW:
+                    self.job_done(CHECK_IN, began, ask)
+            elif to == "waiting":
+                remind = cal.add_working_time(began, WAITING_REMINDER_AFTER)
+                if until is None or remind < until:
+                    self.job_done(WAITING_REMINDER, began, remind)
+                if ended is not None and ended["kind"] == AUTO_CLOSED:
+                    self.job_done(AUTO_CLOSE, began, until)
 
-def late_update_moment(calendar: BusinessCalendar, due: datetime) -> datetime:
-    """When the scheduler finds ``LATE_UPDATE_BEFORE`` of working time left before ``due``."""
+
+def working_time_before(calendar: BusinessCalendar, due: datetime, left: timedelta) -> datetime:
+    """When the scheduler finds ``left`` of working time left before ``due``."""
     low, high = due - timedelta(days=10), due
     for _ in range(24):
         middle = low + (high - low) / 2
-        if calendar.working_time_between(middle, due) > LATE_UPDATE_BEFORE:
+        if calendar.working_time_between(middle, due) > left:
             low = middle
         else:
             high = middle
     return high.replace(microsecond=0)
+
+
+def late_update_moment(calendar: BusinessCalendar, due: datetime) -> datetime:
+    """When the scheduler finds ``LATE_UPDATE_BEFORE`` of working time left before ``due``."""
+    return working_time_before(calendar, due, LATE_UPDATE_BEFORE)
 
 
 # -- a whole case ---------------------------------------------------------------------------
@@ -273,18 +324,17 @@ def tell(story: CaseStory, rng: random.Random, pace: Pace) -> None:
     if agent is None:
         return  # nobody to answer: stays new (only without any demo agent)
     triage = cal.add_working_time(created, pace.first_answer * rng.uniform(0.05, 0.9))
-    # Answered with more than the late update's working time left: no late update was due.
-    late = cal.working_time_between(answered_at, row["promised_at"]) <= LATE_UPDATE_BEFORE
-    late_at = late_update_moment(cal, row["promised_at"]) if late else answered_at
-    late = late and answered_at > late_at
-    if late and late_at < triage:
-        _tell_late(story, late_at, pace)
+    moves = _keep_promise(story, answered_at, pace)
+    for moment, due in moves:
+        if moment < triage:
+            story.move_promise(moment, due)
     if rng.random() < 0.93:
         story.assign(triage, agent)
     if pace.priority != "normal":
         story.prioritise(triage, agent, pace.priority)
-    if late and late_at >= triage:
-        _tell_late(story, late_at, pace)
+    for moment, due in moves:
+        if moment >= triage:
+            story.move_promise(moment, due)
 
     path = rng.random()
     if path < 0.36:  # answered and solved in one reply
@@ -324,12 +374,30 @@ def tell(story: CaseStory, rng: random.Random, pace: Pace) -> None:
     _verdict(story, rng, pace, late=row["first_response_at"] > promised)
 
 
-def _tell_late(story: CaseStory, moment: datetime, pace: Pace) -> None:
-    cal, promised = story.calendar, story.row["promised_at"]
-    due = cal.add_working_time(moment, LATE_UPDATE_MARGIN + pace.queue_allowance)
-    if due <= promised:
-        due = cal.add_working_time(promised, LATE_UPDATE_MARGIN)
-    story.move_promise(moment, due)
+def _keep_promise(
+    story: CaseStory, answered_at: datetime, pace: Pace
+) -> list[tuple[datetime, datetime]]:
+    """``sla.keeping`` until the first answer: before each promise the agents are warned (a
+    ``JobRun``, recorded here) and, if the answer is still not there, the customer is told a new
+    time — again before that one passes, as often as it takes. Returns the moves (moment, new
+    time) up to the end, for ``tell`` to play in order."""
+    cal, due = story.calendar, story.row["promised_at"]
+    moves: list[tuple[datetime, datetime]] = []
+    while True:
+        left = cal.working_time_between(answered_at, due)
+        if left < BREACH_WARNING_BEFORE:
+            warned = working_time_before(cal, due, BREACH_WARNING_BEFORE)
+            story.job_done(BREACH_WARNING, due, max(warned, story.row["created_at"]))
+        if left > LATE_UPDATE_BEFORE:
+            return moves
+        moment = late_update_moment(cal, due)
+        if answered_at <= moment or moment > story.end:
+            return moves
+        later = cal.add_working_time(moment, LATE_UPDATE_MARGIN + pace.queue_allowance)
+        if later <= due:
+            later = cal.add_working_time(due, LATE_UPDATE_MARGIN)
+        moves.append((moment, later))
+        due = later
 
 
 def _rating(rng: random.Random, solved: bool, late: bool) -> int | None:

@@ -10,9 +10,11 @@ usual; resolutions, questions to the customer (the clock paused), ratings, reope
 follow-up cases; and the help-centre searches and complaint-form suggestions of the same months.
 
 It inserts with SQLAlchemy Core in chunks (no ORM flush per row, no emails, no outbox rows, no
-files), so 200,000 cases take well under a minute. The same seed and end give the same data.
-Demo cases carry ``PREFIX`` in their ``submission_id``, which makes ``load_demo_history``
-idempotent.
+files), so 200,000 cases take well under a minute. What the scheduler would have done in those
+months is recorded as done (``case_story``), so a worker started afterwards does not send a burst
+of check-ins, reminders and closing notices about the demo's past. The same seed and end give
+the same data. Demo cases carry ``PREFIX`` in their ``submission_id``, which makes
+``load_demo_history`` idempotent.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from portal.demo import phrases, self_service
 from portal.demo.case_story import Agent, CaseStory, Pace, tell
 from portal.services import Services
 from portal.sla.calendars import BusinessCalendar
+from portal.sla.job_runs import JobRun
 from portal.sla.keeping import MAX_QUEUE_ALLOWANCE, MIN_THROUGHPUT_PER_HOUR
 from portal.sla.policies import load_sla
 from portal.sla.promise import THROUGHPUT_DAYS, Backlog, promise_from
@@ -317,7 +320,7 @@ class _Writer:
             return 0
         ids = dict(zip((id(s) for s, _p in self.stories), self.rows.case_ids(len(self.stories)),
                        strict=True))  # fmt: skip
-        cases, events = [], []
+        cases, events, runs = [], [], []
         for story, parent in self.stories:
             story.finish()
             case_id = ids[id(story)]
@@ -327,8 +330,10 @@ class _Writer:
             for event in story.events:
                 event["case_id"] = case_id
             events.extend(story.events)
+            runs.extend({"case_id": case_id, **run} for run in story.runs)
         self.rows.insert("cases", _with_defaults(Case.__table__, cases), CASE_DATES)
         self.rows.insert("case_events", events, ("created_at",), ("data",))
+        self.rows.insert(JobRun.__tablename__, runs, ("anchor", "done_at"))
         written = len(self.stories)
         self.stories = []
         return written
