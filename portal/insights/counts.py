@@ -2,9 +2,9 @@
 category and language, from which the volume, the promise-kept rates and the outcomes are all
 summed (so the figures agree, and the cases are read once for them, not once per figure).
 
-With ``summarised=True`` the counts come from the daily summary (``insights.summary``, brought
-up to date just before) when the period is in the summary's time zone; only the unanswered
-cases whose promise ran out are asked for directly, as that depends on the clock.
+With ``summarised=True`` the counts come from the daily summary of the period's time zone
+(``insights.summary``, brought up to date just before); only the unanswered cases whose promise
+ran out are asked for directly, as that depends on the clock.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from portal.cases.models import Case
 from portal.insights.models import DailyCases
 from portal.insights.period import Filters, Period, both_periods, day_of, local_day
-from portal.insights.summary import COUNTS, RATINGS, SUMMARY_TZ, count_columns, first_promise
+from portal.insights.summary import COUNTS, RATINGS, count_columns, first_promise, summary_zone
 
 __all__ = ["RATINGS", "DayCount", "first_promise", "load_counts"]
 
@@ -72,7 +72,7 @@ def load_counts(
     session: Session, period: Period, filters: Filters, *, now: datetime, summarised: bool = False
 ) -> list[DayCount]:
     late = _unanswered_late(session, period, filters, now)
-    if summarised and period.tz.key == SUMMARY_TZ.key:
+    if summarised:
         rows = session.execute(
             select(
                 DailyCases.day,
@@ -80,7 +80,11 @@ def load_counts(
                 DailyCases.lang,
                 *(func.sum(getattr(DailyCases, name)) for name in COUNTS),
             )
-            .where(DailyCases.day >= period.previous().first, DailyCases.day <= period.last)
+            .where(
+                DailyCases.tz == summary_zone(period.tz).key,
+                DailyCases.day >= period.previous().first,
+                DailyCases.day <= period.last,
+            )
             .where(*filters.clauses(DailyCases))
             .group_by(DailyCases.day, DailyCases.category, DailyCases.lang)
         )

@@ -1,11 +1,12 @@
 """Tables of the insights summary (see ``insights.summary``): derived data, always rebuildable
-from the cases."""
+from the cases. Every row is keyed by the time zone whose local days it counts (``tz``), so a
+viewer in London reads London days; zones that keep the same clock share one zone's rows."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, Text
+from sqlalchemy import Date, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db.base import Base
@@ -16,6 +17,7 @@ class DailyCases(Base):
 
     __tablename__ = "insights_daily_cases"
 
+    tz: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(24), primary_key=True)
     lang: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -35,24 +37,28 @@ class DailyCases(Base):
 
 
 class DailyTimes(Base):
-    """Working times of the cases created on one local day in one category, as counts per
-    bucket (``insights.summary.BUCKETS``, comma-separated), so the percentiles of any run of days
-    are a sum of a few hundred short lists rather than a count over every case."""
+    """Working times of the cases created on one local day with one category, language and
+    channel, as counts per bucket (``insights.summary.BUCKETS``; 32-bit little-endian counters,
+    see ``insights.histograms``), so the percentiles of any run of days are a sum of short
+    arrays rather than a count over every case."""
 
     __tablename__ = "insights_daily_times"
 
+    tz: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(24), primary_key=True)
-    first_response: Mapped[str] = mapped_column(Text, default="")
-    resolution: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_response: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    resolution: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
 
 
 class SummaryState(Base):
-    """How far the summary is: cases updated after ``counted_until`` are not in it yet."""
+    """How far one zone's summary is: cases updated after ``counted_until`` are not in it yet."""
 
     __tablename__ = "insights_summary_state"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    tz: Mapped[str] = mapped_column(String(64), primary_key=True)
     counted_until: Mapped[datetime | None] = mapped_column(default=None)
     # The last day whose searches and form sessions are in ``DailySelfService``.
     self_service_through: Mapped[date | None] = mapped_column(Date, default=None)
@@ -63,6 +69,7 @@ class DailySelfService(Base):
 
     __tablename__ = "insights_daily_self_service"
 
+    tz: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     lang: Mapped[str] = mapped_column(String(8), primary_key=True)
     searches: Mapped[int] = mapped_column(Integer, default=0)

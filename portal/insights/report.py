@@ -40,8 +40,8 @@ def prepare(session: Session, period: Period, *, now: datetime) -> int:
     date (a write, before the report is read)."""
     created: list[datetime] = []
     measured = measure_working_times(session, since=period.previous().start, created=created)
-    refresh_summary(session, measured=created)
-    refresh_self_service(session, now=now)
+    refresh_summary(session, period.tz, measured=created)
+    refresh_self_service(session, now=now, tz=period.tz)
     return measured
 
 

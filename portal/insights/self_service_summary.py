@@ -7,6 +7,9 @@ into ``DailySelfService``. The page adds the unsettled days (at most today and y
 with ``count_days`` and a clock: the same rules as ``kb.suggestion_events.deflection_stats``, but
 reading only the events around those days.
 
+Like the case summary, days are kept per time zone (``insights.summary.summary_zone``): each
+zone a viewer uses settles and is counted on its own.
+
 A form session belongs to the day of its first event; to find that event the events of the day
 before are read too (a browser session that stays open for more than a day is counted from the
 day before, a simplification the figures can bear).
@@ -15,15 +18,16 @@ day before, a simplification the figures can bear).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from kb.models import SearchLogEntry, SuggestionEvent
 from kb.suggestion_events import CLICK, IMPRESSION, SESSION_IDLE, SUBMITTED
-from portal.insights.models import DailySelfService, SummaryState
+from portal.insights.models import DailySelfService
 from portal.insights.period import day_of, local_day, local_midnight
-from portal.insights.summary import STATE_ID, SUMMARY_TZ
+from portal.insights.summary import SUMMARY_TZ, summary_state, summary_zone
 
 SETTLE = timedelta(days=1)
 LOOKBACK = timedelta(days=1)
@@ -38,9 +42,9 @@ FIELDS = (
 )
 
 
-def settled_through(now: datetime) -> date:
-    """The last local day that ended at least ``SETTLE`` ago."""
-    return (now - SETTLE).astimezone(SUMMARY_TZ).date() - timedelta(days=1)
+def settled_through(now: datetime, tz: ZoneInfo = SUMMARY_TZ) -> date:
+    """The last local day in ``tz`` that ended at least ``SETTLE`` ago."""
+    return (now - SETTLE).astimezone(tz).date() - timedelta(days=1)
 
 
 def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -52,18 +56,24 @@ def _has(kind: str) -> ColumnElement[int]:
 
 
 def count_days(
-    session: Session, first: date, last: date, *, now: datetime | None = None
+    session: Session,
+    first: date,
+    last: date,
+    *,
+    now: datetime | None = None,
+    tz: ZoneInfo = SUMMARY_TZ,
 ) -> dict[tuple[date, str], dict[str, int]]:
-    """{(day, language): counts} for the local days ``first``..``last``; with ``now``, only form
-    sessions that are over (idle for ``SESSION_IDLE``) count, as in ``deflection_stats``."""
-    start = local_midnight(first, SUMMARY_TZ)
-    end = local_midnight(last + timedelta(days=1), SUMMARY_TZ)
+    """{(day, language): counts} for the local days ``first``..``last`` in ``tz``; with ``now``,
+    only form sessions that are over (idle for ``SESSION_IDLE``) count, as in
+    ``deflection_stats``."""
+    start = local_midnight(first, tz)
+    end = local_midnight(last + timedelta(days=1), tz)
     found: dict[tuple[date, str], dict[str, int]] = {}
 
     def add(number: int, lang: str, **counts: int) -> None:
         found.setdefault((day_of(number), str(lang)), dict.fromkeys(FIELDS, 0)).update(counts)
 
-    day = local_day(session, SearchLogEntry.created_at, start, end, SUMMARY_TZ)
+    day = local_day(session, SearchLogEntry.created_at, start, end, tz)
     for number, lang, searches, zero, opened in session.execute(
         select(
             day,
@@ -76,7 +86,7 @@ def count_days(
         .group_by(day, SearchLogEntry.lang)
     ):
         add(number, lang, searches=int(searches), zero_results=int(zero or 0), opened=int(opened))
-    day = local_day(session, SuggestionEvent.created_at, start, end, SUMMARY_TZ)
+    day = local_day(session, SuggestionEvent.created_at, start, end, tz)
     impressions = {}
     for number, lang, shown, clicks in session.execute(
         select(
@@ -112,7 +122,7 @@ def count_days(
         )
         .subquery()
     )
-    began = local_day(session, sessions.c.began, start, end, SUMMARY_TZ)
+    began = local_day(session, sessions.c.began, start, end, tz)
     shown = sessions.c.shown == 1
     deflected = shown & (sessions.c.clicked == 1) & (sessions.c.submitted == 0)
     for number, lang, shown_count, deflected_count in session.execute(
@@ -129,13 +139,11 @@ def count_days(
     return found
 
 
-def refresh_self_service(session: Session, *, now: datetime) -> int:
-    """Count the days that settled since the last refresh; returns how many were counted."""
-    state = session.get(SummaryState, STATE_ID, with_for_update=True)
-    if state is None:
-        state = SummaryState(id=STATE_ID)
-        session.add(state)
-    last = settled_through(now)
+def refresh_self_service(session: Session, *, now: datetime, tz: ZoneInfo = SUMMARY_TZ) -> int:
+    """Count ``tz``'s days that settled since the last refresh; returns how many were counted."""
+    zone = summary_zone(tz)
+    state = summary_state(session, zone, lock=True)
+    last = settled_through(now, zone)
     if state.self_service_through is not None:
         first = state.self_service_through + timedelta(days=1)
     else:
@@ -146,15 +154,19 @@ def refresh_self_service(session: Session, *, now: datetime) -> int:
         known = [moment for moment in oldest if moment is not None]
         if not known:
             return 0
-        first = min(known).astimezone(SUMMARY_TZ).date()
+        first = min(known).astimezone(zone).date()
     if first > last:
         return 0
     session.execute(
-        delete(DailySelfService).where(DailySelfService.day >= first, DailySelfService.day <= last)
+        delete(DailySelfService).where(
+            DailySelfService.tz == zone.key,
+            DailySelfService.day >= first,
+            DailySelfService.day <= last,
+        )
     )
     rows = [
-        {"day": day, "lang": lang, **counts}
-        for (day, lang), counts in count_days(session, first, last).items()
+        {"tz": zone.key, "day": day, "lang": lang, **counts}
+        for (day, lang), counts in count_days(session, first, last, tz=zone).items()
     ]
     if rows:
         session.execute(DailySelfService.__table__.insert(), rows)

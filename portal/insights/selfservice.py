@@ -18,7 +18,7 @@ from portal.i18n import LANGUAGES
 from portal.insights.models import DailySelfService, SummaryState
 from portal.insights.period import Compared, Period, local_midnight, ratio
 from portal.insights.self_service_summary import FIELDS, count_days
-from portal.insights.summary import STATE_ID, SUMMARY_TZ
+from portal.insights.summary import summary_zone
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,18 @@ def _live(session: Session, start: datetime, end: datetime, now: datetime, tally
         _add(tally, code, sessions_shown=deflection.shown, deflected=deflection.deflected)
 
 
-def _summarised(session: Session, first: date, last: date, tally: Tally) -> None:
-    """Counts of the settled days ``first``..``last`` from the daily summary."""
+def _summarised(session: Session, zone: str, first: date, last: date, tally: Tally) -> None:
+    """Counts of the settled days ``first``..``last`` from ``zone``'s daily summary."""
     for row in session.execute(
         select(
             DailySelfService.lang,
             *(func.sum(getattr(DailySelfService, name)) for name in FIELDS),
         )
-        .where(DailySelfService.day >= first, DailySelfService.day <= last)
+        .where(
+            DailySelfService.tz == zone,
+            DailySelfService.day >= first,
+            DailySelfService.day <= last,
+        )
         .group_by(DailySelfService.lang)
     ):
         _add(tally, row[0], **{name: int(v or 0) for name, v in zip(FIELDS, row[1:], strict=True)})
@@ -113,14 +117,15 @@ def _span(session: Session, span: Period, settled: date | None, now: datetime) -
     live_from = span.first
     if settled is not None and settled >= span.first:
         through = min(settled, span.last)
-        _summarised(session, span.first, through, tally)
+        _summarised(session, summary_zone(span.tz).key, span.first, through, tally)
         live_from = through + timedelta(days=1)
     if live_from > span.last:
         return tally
     if settled is None:
         _live(session, local_midnight(live_from, span.tz), span.end, now, tally)
         return tally
-    for (_day, lang), counts in count_days(session, live_from, span.last, now=now).items():
+    unsettled = count_days(session, live_from, span.last, now=now, tz=span.tz)
+    for (_day, lang), counts in unsettled.items():
         _add(tally, lang, **counts)
     return tally
 
@@ -136,8 +141,8 @@ def load_self_service(
     """One row per language (only ``lang`` when given), then the total over the languages.
     ``summarised`` reads settled days from the daily summary (``refresh_self_service`` first)."""
     settled = None
-    if summarised and period.tz.key == SUMMARY_TZ.key:
-        state = session.get(SummaryState, STATE_ID)
+    if summarised:
+        state = session.get(SummaryState, summary_zone(period.tz).key)
         # Nothing settled yet: every day is counted live, around the days asked for only.
         settled = (state.self_service_through if state else None) or date.min
     current = _span(session, period, settled, now)

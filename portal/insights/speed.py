@@ -2,9 +2,11 @@
 
 Percentiles use the nearest-rank rule (the value at rank ceil(p × n) of the sorted values, so the
 median of four values is the second). The page reads per-day histograms from the summary
-(``insights_daily_times``: tenths of an hour below 10 h, hours below 100 h, tens of hours
-beyond); otherwise SQL counts the cases per category and tenth of an hour, on both databases
-alike. Either way the ranks are walked over a few hundred buckets instead of sorting every case.
+(``insights_daily_times`` per day, category, language and channel: tenths of an hour below
+10 h, hours below 100 h, tens of hours beyond), summed as whole arrays at once
+(``insights.histograms``); without the summary SQL counts the cases per category and tenth of
+an hour, on both databases alike. Either way the ranks are walked over a few hundred buckets
+instead of sorting every case.
 
 The promise-kept rate uses the first promise made to the customer (``original_promised_at``
 when a later, honest update moved ``promised_at``): kept when the first public reply came at or
@@ -17,13 +19,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import add
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
 from portal.insights.counts import DayCount, load_counts
+from portal.insights.histograms import as_number, unpack
 from portal.insights.models import DailyTimes
 from portal.insights.period import (
     Compared,
@@ -33,13 +35,7 @@ from portal.insights.period import (
     week_start,
     within,
 )
-from portal.insights.summary import (
-    BUCKET_S,
-    SUMMARY_TZ,
-    bucket_seconds,
-    unpacked,
-    work_bucket,
-)
+from portal.insights.summary import BUCKET_S, BUCKETS, bucket_seconds, summary_zone, work_bucket
 
 ALL = ""  # the row for every category (or language) together
 
@@ -156,29 +152,32 @@ def _from_histograms(
 def _summarised_percentiles(
     session: Session, period: Period, filters: Filters
 ) -> tuple[dict[tuple[int, str], Percentiles], dict[tuple[int, str], Percentiles]]:
-    """Both metrics' percentiles summed from the daily per-category histograms."""
-    sums: tuple[dict[tuple[int, str], list[int]], ...] = ({}, {})
+    """Both metrics' percentiles summed from the daily histograms of the summary."""
+    sums: tuple[dict[tuple[int, str], int], ...] = (defaultdict(int), defaultdict(int))
     rows = session.execute(
         select(
             DailyTimes.day, DailyTimes.category, DailyTimes.first_response, DailyTimes.resolution
         )
-        .where(DailyTimes.day >= period.previous().first, DailyTimes.day <= period.last)
-        .where(*([DailyTimes.category == filters.category] if filters.category else []))
+        .where(
+            DailyTimes.tz == summary_zone(period.tz).key,
+            DailyTimes.day >= period.previous().first,
+            DailyTimes.day <= period.last,
+        )
+        .where(*filters.clauses(DailyTimes))
     )
-    for day, category, *lists in rows:
-        key = (1 if period.contains(day) else 0, category)
-        for acc, text in zip(sums, lists, strict=True):
-            counts = unpacked(text)
-            total = acc.get(key)
-            acc[key] = counts if total is None else list(map(add, total, counts))
-    for acc in sums:  # every category together, per period
-        for (group, _category), counts in list(acc.items()):
-            total = acc.get((group, ALL))
-            acc[(group, ALL)] = counts if total is None else list(map(add, total, counts))
+    first, last = period.first, period.last
+    for day, category, *blobs in rows:
+        key = (1 if first <= day <= last else 0, category)
+        for acc, blob in zip(sums, blobs, strict=True):
+            if blob:
+                acc[key] += as_number(blob)
     found = []
     for acc in sums:
+        for (group, _category), number in list(acc.items()):  # every category, per period
+            acc[(group, ALL)] += number
         metric = {}
-        for key, counts in acc.items():
+        for key, number in acc.items():
+            counts = unpack(number, BUCKETS)
             n = sum(counts)
             if n:
                 metric[key] = Percentiles(
@@ -209,8 +208,7 @@ def speed_of(
     *,
     summarised: bool = False,
 ) -> Speed:
-    # The histograms are kept per day and category; language and channel are counted live.
-    if summarised and period.tz.key == SUMMARY_TZ.key and not (filters.lang or filters.channel):
+    if summarised:
         first, resolution = _summarised_percentiles(session, period, filters)
     else:
         first = _percentiles(

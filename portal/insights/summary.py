@@ -1,6 +1,10 @@
-"""An incrementally maintained summary of the cases: counts per local day (in the back office's
-time zone), category, language and channel, so the insights page sums a few thousand rows
-instead of reading every case.
+"""An incrementally maintained summary of the cases: counts per local day, category, language
+and channel, so the insights page sums a few thousand rows instead of reading every case.
+
+Local days depend on the viewer's time zone, so the summary is kept per zone: the zone a viewer
+chose is summarised the first time someone views the page in it, and kept fresh from then on
+like any other (each zone has its own watermark). Zones that keep the same clock as another
+(``SAME_CLOCK``: Oslo, Copenhagen and Berlin keep Stockholm's) read that zone's rows.
 
 Kept fresh by ``refresh_summary``, which the page runs before it reads: every case changed since
 the last refresh (``cases.updated_at``, indexed) marks its creation day stale, and stale days are
@@ -22,6 +26,7 @@ from sqlalchemy import ColumnElement, Integer, and_, case, delete, func, literal
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
+from portal.insights.histograms import pack
 from portal.insights.models import DailyCases, DailyTimes, SummaryState
 from portal.insights.period import DEFAULT_TZ, day_of, local_day, local_midnight
 
@@ -29,7 +34,17 @@ SUMMARY_TZ = ZoneInfo(DEFAULT_TZ)
 RATINGS = (1, 2, 3, 4, 5)
 MARGIN = timedelta(minutes=5)
 BUCKET_S = 360  # a tenth of an hour
-STATE_ID = 1
+# Zones whose clocks have matched Stockholm's at every moment since 1996 (the EU's summer-time
+# rules; a test checks it hour by hour): their local days are Stockholm's days.
+SAME_CLOCK = dict.fromkeys(
+    ("Europe/Oslo", "Europe/Copenhagen", "Europe/Berlin", "Europe/Paris", "Europe/Amsterdam"),
+    DEFAULT_TZ,
+)
+
+
+def summary_zone(tz: ZoneInfo) -> ZoneInfo:
+    """The zone whose summary counts ``tz``'s local days."""
+    return ZoneInfo(SAME_CLOCK.get(tz.key, tz.key))
 
 
 COUNTS = (
@@ -81,13 +96,17 @@ def work_bucket(value: ColumnElement[int]) -> ColumnElement[int]:
     return (value + literal(BUCKET_S // 2)) // literal(BUCKET_S)
 
 
-def _recount(session: Session, days: list[date]) -> None:
-    """Count ``days`` (consecutive runs at a time) again from the cases."""
+def _recount(session: Session, zone: ZoneInfo, days: list[date]) -> None:
+    """Count ``days`` of ``zone`` (consecutive runs at a time) again from the cases."""
     for first, last in _runs(sorted(set(days))):
-        start = local_midnight(first, SUMMARY_TZ)
-        end = local_midnight(last + timedelta(days=1), SUMMARY_TZ)
-        session.execute(delete(DailyCases).where(DailyCases.day >= first, DailyCases.day <= last))
-        day = local_day(session, Case.created_at, start, end, SUMMARY_TZ)
+        start = local_midnight(first, zone)
+        end = local_midnight(last + timedelta(days=1), zone)
+        session.execute(
+            delete(DailyCases).where(
+                DailyCases.tz == zone.key, DailyCases.day >= first, DailyCases.day <= last
+            )
+        )
+        day = local_day(session, Case.created_at, start, end, zone)
         rows = session.execute(
             select(day, Case.category, Case.lang, Case.channel, *count_columns())
             .where(Case.created_at >= start, Case.created_at < end)
@@ -95,6 +114,7 @@ def _recount(session: Session, days: list[date]) -> None:
         ).all()
         values = [
             {
+                "tz": zone.key,
                 "day": day_of(row[0]),
                 "category": row[1],
                 "lang": row[2],
@@ -103,7 +123,7 @@ def _recount(session: Session, days: list[date]) -> None:
             }
             for row in rows
         ]
-        _recount_times(session, day, start, end, first, last)
+        _recount_times(session, zone, day, start, end, first, last)
         if values:
             session.execute(DailyCases.__table__.insert(), values)
 
@@ -134,52 +154,49 @@ BUCKETS = 281  # coarse_bucket(anything) < BUCKETS
 
 def _recount_times(
     session: Session,
+    zone: ZoneInfo,
     day: ColumnElement[int],
     start: datetime,
     end: datetime,
     first: date,
     last: date,
 ) -> None:
-    """The working-time histograms of the days ``first``..``last`` (per day and category)."""
-    session.execute(delete(DailyTimes).where(DailyTimes.day >= first, DailyTimes.day <= last))
-    lists: dict[tuple[date, str], dict[str, list[int]]] = {}
+    """The working-time histograms of the days ``first``..``last`` (per day, category, language
+    and channel)."""
+    session.execute(
+        delete(DailyTimes).where(
+            DailyTimes.tz == zone.key, DailyTimes.day >= first, DailyTimes.day <= last
+        )
+    )
+    lists: dict[tuple[date, str, str, str], dict[str, list[int]]] = {}
     for name, column in (
         ("first_response", Case.first_response_work_s),
         ("resolution", Case.resolution_work_s),
     ):
         bucket = work_bucket(column)
-        for number, category, fine, count in session.execute(
-            select(day, Case.category, bucket, func.count())
+        for number, category, lang, channel, fine, count in session.execute(
+            select(day, Case.category, Case.lang, Case.channel, bucket, func.count())
             .where(Case.created_at >= start, Case.created_at < end, column.is_not(None))
-            .group_by(day, Case.category, bucket)
+            .group_by(day, Case.category, Case.lang, Case.channel, bucket)
         ):
-            key = (day_of(number), str(category))
+            key = (day_of(number), str(category), str(lang), str(channel))
             counts = lists.setdefault(
                 key, {"first_response": [0] * BUCKETS, "resolution": [0] * BUCKETS}
             )
             counts[name][coarse_bucket(int(fine))] += int(count)
     rows = [
         {
+            "tz": zone.key,
             "day": key[0],
             "category": key[1],
-            **{name: _packed(counts) for name, counts in by_name.items()},
+            "lang": key[2],
+            "channel": key[3],
+            **{name: pack(counts) for name, counts in by_name.items()},
         }
         for key, by_name in lists.items()
     ]
     if rows:
         session.execute(DailyTimes.__table__.insert(), rows)
-
-
-def _packed(counts: list[int]) -> str:
-    """Counts per bucket as text, without the trailing empty buckets."""
-    last = max((i for i, n in enumerate(counts) if n), default=-1)
-    return ",".join(map(str, counts[: last + 1]))
-
-
-def unpacked(text: str) -> list[int]:
-    """``_packed`` read back as a list of ``BUCKETS`` counts."""
-    counts = list(map(int, text.split(","))) if text else []
-    return counts + [0] * (BUCKETS - len(counts))
 
 
 def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
@@ -192,35 +209,48 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
+def summary_state(session: Session, zone: ZoneInfo, *, lock: bool = False) -> SummaryState:
+    """How far ``zone``'s summaries are (a new, empty state when it has none yet)."""
+    state = session.get(SummaryState, zone.key, with_for_update=lock)
+    if state is None:
+        state = SummaryState(tz=zone.key)
+        session.add(state)
+    return state
+
+
 def refresh_summary(
-    session: Session, *, everything: bool = False, measured: Iterable[datetime] = ()
+    session: Session,
+    tz: ZoneInfo = SUMMARY_TZ,
+    *,
+    everything: bool = False,
+    measured: Iterable[datetime] = (),
 ) -> int:
-    """Bring the summary up to date; returns how many days were counted again. ``measured``:
-    creation times of cases whose working times were just measured (``updated_at`` stays)."""
+    """Bring the summary of ``tz``'s days up to date; returns how many days were counted again.
+    ``measured``: creation times of cases whose working times were just measured (their
+    ``updated_at`` stays, as measuring is not a change to the case)."""
+    zone = summary_zone(tz)
     # Refreshes take turns on PostgreSQL (the row is locked); SQLite has one writer anyway.
-    state = session.get(SummaryState, STATE_ID, with_for_update=True)
+    existing = session.get(SummaryState, zone.key, with_for_update=True)
+    state = existing or summary_state(session, zone)
     newest = session.scalar(select(func.max(Case.updated_at)))
-    if state is None or everything:
-        if state is None:
-            state = SummaryState(id=STATE_ID)
-            session.add(state)
-        session.execute(delete(DailyCases))
-        session.execute(delete(DailyTimes))
+    if existing is None or existing.counted_until is None or everything:
+        session.execute(delete(DailyCases).where(DailyCases.tz == zone.key))
+        session.execute(delete(DailyTimes).where(DailyTimes.tz == zone.key))
         oldest = session.scalar(select(func.min(Case.created_at)))
         days = []
         if oldest is not None:
-            first = oldest.astimezone(SUMMARY_TZ).date()
-            last = (newest or oldest).astimezone(SUMMARY_TZ).date()
+            first = oldest.astimezone(zone).date()
+            last = (newest or oldest).astimezone(zone).date()
             days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    elif newest is None or (state.counted_until and newest <= state.counted_until):
-        days = [moment.astimezone(SUMMARY_TZ).date() for moment in measured]
-        _recount(session, days)
+    elif newest is None or newest <= existing.counted_until:
+        days = [moment.astimezone(zone).date() for moment in measured]
+        _recount(session, zone, days)
         return len(set(days))
     else:
-        since = (state.counted_until or datetime.min.replace(tzinfo=SUMMARY_TZ)) - MARGIN
+        since = existing.counted_until - MARGIN
         created = session.scalars(select(Case.created_at).where(Case.updated_at > since).distinct())
-        days = [moment.astimezone(SUMMARY_TZ).date() for moment in (*created, *measured)]
-    _recount(session, days)
+        days = [moment.astimezone(zone).date() for moment in (*created, *measured)]
+    _recount(session, zone, days)
     state.counted_until = newest
     session.flush()
     return len(set(days))

@@ -23,6 +23,7 @@ from portal.i18n import N_
 from portal.staff import totp, totp_storage
 from portal.staff.audit import Actor, record_audit
 from portal.staff.models import ADMIN, ROLES, StaffRole, StaffSession, StaffUser
+from portal.staff.time_zones import TIME_ZONES
 
 # RFC 9106's second recommended profile: argon2id, 64 MiB, 3 passes, 4 lanes. Hashes made with
 # other parameters are upgraded at the next successful sign-in.
@@ -306,6 +307,15 @@ def change_own_password(
     _set_password(user, new)
     end_all_sessions(session, user)
     record_audit(session, user, "account.password_change", user, client=client)
+
+
+def set_own_time_zone(session: Session, user: StaffUser, time_zone: str) -> None:
+    """The person chooses the time zone their figures are counted in (one of ``TIME_ZONES``)."""
+    if time_zone not in TIME_ZONES:
+        raise AccountError("time_zone", N_("Choose a time zone from the list."))
+    if time_zone != user.time_zone:
+        user.time_zone = time_zone
+        session.flush()
 
 
 def sign_out_user(session: Session, user: StaffUser, *, by: Actor | None, client: str = "") -> None:

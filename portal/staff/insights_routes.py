@@ -22,7 +22,7 @@ from portal.cases.models import CHANNELS
 from portal.i18n import LANGUAGE_NAMES, N_, gettext
 from portal.insights import cells
 from portal.insights.choice import CATEGORIES, CUSTOM, Choice, read_choice
-from portal.insights.period import DEFAULT_TZ, PERIOD_CHOICES, Period
+from portal.insights.period import PERIOD_CHOICES, Period
 from portal.insights.report import Report, build_report, case_lines, prepare
 from portal.insights.svg import bar_chart, line_chart
 from portal.insights.tables import (
@@ -74,9 +74,10 @@ CASE_HEADERS = [
 ]
 
 
-def viewer_zone() -> ZoneInfo:
-    """The viewer's time zone: the back office shows Stockholm time until staff can choose."""
-    return ZoneInfo(DEFAULT_TZ)
+def viewer_zone(request: Request[Any, Any, Any]) -> ZoneInfo:
+    """The time zone the viewer chose on their account page: days, weeks and the period's
+    bounds are counted in it."""
+    return ZoneInfo(current_staff(request).time_zone)
 
 
 def sees_cases(request: Request[Any, Any, Any]) -> bool:
@@ -84,7 +85,7 @@ def sees_cases(request: Request[Any, Any, Any]) -> bool:
 
 
 def _choice(request: Request[Any, Any, Any], services: Services) -> Choice:
-    tz = viewer_zone()
+    tz = viewer_zone(request)
     today = services.clock().astimezone(tz).date()
     params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
     return read_choice(params, today=today, tz=tz)

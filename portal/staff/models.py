@@ -14,6 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base, utcnow
+from portal.staff.time_zones import DEFAULT_TIME_ZONE
 
 ADMIN, EDITOR, AGENT = "admin", "editor", "agent"
 ROLES: tuple[str, ...] = (ADMIN, EDITOR, AGENT)
@@ -40,6 +41,9 @@ class StaffUser(Base):
     session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Where the person reads figures from: the insights page counts days and weeks in this zone
+    # (one of ``staff.time_zones.TIME_ZONES``).
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE)
 
     role_rows: Mapped[list[StaffRole]] = relationship(
         back_populates="user",

@@ -20,6 +20,7 @@ from portal.services import Services
 from portal.staff import accounts
 from portal.staff.audit import record_audit
 from portal.staff.models import STAGE_FULL, STAGE_SECOND_FACTOR, StaffSession, StaffUser
+from portal.staff.time_zones import DEFAULT_TIME_ZONE
 
 ABSOLUTE_LIFETIME = timedelta(hours=12)
 SECOND_FACTOR_LIFETIME = timedelta(minutes=5)
@@ -36,6 +37,7 @@ class StaffIdentity:
     roles: frozenset[str]
     session_id: int
     totp_enabled: bool = False
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @property
     def name(self) -> str:
@@ -69,6 +71,7 @@ def _identity(user: StaffUser, row: StaffSession) -> StaffIdentity:
         roles=user.roles,
         session_id=row.id,
         totp_enabled=user.totp_enabled,
+        time_zone=user.time_zone,
     )
 
 
