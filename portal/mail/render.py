@@ -1,15 +1,14 @@
-"""An outbox row becomes an ``EmailMessage``: paired text and HTML templates, safe headers.
+"""An outbox row becomes a message ready to send: paired text and HTML templates, safe headers.
 
-Rendering happens at send time in the row's language. Headers are built through
-``email.headerregistry`` from values with every control character removed, so nothing a customer
-typed can add a header.
+Rendering happens at send time in the row's language. Every header value has its control
+characters removed before ``portal.mail.mime`` writes it, so nothing a customer typed can add a
+header; addresses are checked by ``email.headerregistry``.
 """
 
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
-from email.message import EmailMessage
+from dataclasses import dataclass
 from email.utils import format_datetime, parseaddr
 from functools import cache
 
@@ -23,6 +22,7 @@ from portal.mail import (
     keeping_mail,  # noqa: F401 (registers the scheduler's kinds)
 )
 from portal.mail.kinds import KINDS, MissingMailData, one_line
+from portal.mail.mime import address, multipart_alternative
 from portal.mail.models import OutboxMessage
 from portal.mail.outbox import sender_address
 from portal.settings import Settings
@@ -33,6 +33,14 @@ _MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 
 class UnknownMailKind(LookupError):
     """No builder for this kind here (perhaps a newer release queued it): try again later."""
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """A whole message as it goes over the wire, with the subject the outbox row records."""
+
+    subject: str
+    data: bytes
 
 
 @cache
@@ -51,14 +59,16 @@ def subject_for(kind: str, reference: str, lang: str) -> str:
     return f"Re: {subject}" if KINDS[kind].reply else subject
 
 
-def sender(settings: Settings, person: str = "") -> str | Address:
+def sender(settings: Settings, person: str = "") -> str:
     """The portal's From; with ``person``, their name beside the portal's own address."""
-    if not person:
-        return one_line(settings.mail_from)
-    portal_name = one_line(parseaddr(settings.mail_from)[0])
-    display = f"{one_line(person)} ({portal_name})" if portal_name else one_line(person)
+    portal_name, portal_address = parseaddr(settings.mail_from)
+    display = one_line(portal_name)
+    if person:
+        display = f"{one_line(person)} ({display})" if display else one_line(person)
     try:
-        return Address(display_name=display[:120], addr_spec=sender_address(settings))
+        if not portal_address:
+            raise ValueError("no address in PORTAL_MAIL_FROM")
+        return address(display[:120], sender_address(settings) if person else portal_address)
     except (ValueError, IndexError):
         return one_line(settings.mail_from)
 
@@ -73,17 +83,17 @@ def thread_ids(payload: dict[str, object]) -> tuple[str, list[str]]:
     return (parent if _MESSAGE_ID.match(parent) else ""), ids
 
 
-def recipient_address(name: str, address: str) -> Address:
+def recipient_address(name: str, recipient: str) -> str:
     """``Anna Svensson <anna@example.com>``; raises ``MissingMailData`` for an unusable address."""
     try:
-        return Address(display_name=one_line(name)[:120], addr_spec=one_line(address))
+        return address(one_line(name)[:120], one_line(recipient))
     except (ValueError, IndexError) as exc:
-        raise MissingMailData(f"recipient {address!r} is not a valid address") from exc
+        raise MissingMailData(f"recipient {recipient!r} is not a valid address") from exc
 
 
 def render_message(
     session: Session, row: OutboxMessage, settings: Settings, env: Environment | None = None
-) -> EmailMessage:
+) -> RenderedMail:
     """The whole message for ``row``; raises ``MissingMailData`` when there is nothing to send."""
     kind = KINDS.get(row.kind)
     if kind is None:
@@ -96,23 +106,21 @@ def render_message(
     text = env.get_template(f"mail/{row.kind}.txt").render(context)
     html = env.get_template(f"mail/{row.kind}.html").render(context)
 
-    message = EmailMessage()
-    message["From"] = sender(settings, context.get("sender_name", ""))
-    message["To"] = recipient_address(context.get("name", ""), row.recipient)
-    message["Subject"] = subject
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = row.message_id
+    headers = [
+        ("From", sender(settings, context.get("sender_name", ""))),
+        ("To", recipient_address(context.get("name", ""), row.recipient)),
+        ("Subject", subject),
+        ("Date", format_datetime(utcnow())),
+        ("Message-ID", one_line(row.message_id)),
+    ]
     parent, references = thread_ids(row.payload or {})
     if parent:
-        message["In-Reply-To"] = parent
+        headers.append(("In-Reply-To", parent))
     if references:
-        message["References"] = " ".join(references)
+        headers.append(("References", " ".join(references)))
     if kind.automatic:
         # RFC 3834 §5: an automatic answer to a web form; other responders must not answer it.
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    # After the body: set_content() clears every Content-* header, including this one.
-    message["Content-Language"] = lang
-    return message
+        headers.append(("Auto-Submitted", "auto-generated"))
+        headers.append(("X-Auto-Response-Suppress", "All"))
+    headers.append(("Content-Language", lang))
+    return RenderedMail(subject, multipart_alternative(headers, text, html))

@@ -32,8 +32,13 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
-        """Hand ``message`` over; raise ``DeliveryError`` unless it was accepted."""
+    async def send(
+        self, message: bytes | EmailMessage, *, sender: str, recipients: list[str]
+    ) -> None:
+        """Hand ``message`` (its bytes as sent, or a message object) over.
+
+        Raise ``DeliveryError`` unless it was accepted.
+        """
 
 
 # -- SMTP -----------------------------------------------------------------------------------------
@@ -122,7 +127,9 @@ class SMTPTransport:
     def from_url(cls, url: str) -> SMTPTransport:
         return cls(parse_smtp_url(url))
 
-    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+    async def send(
+        self, message: bytes | EmailMessage, *, sender: str, recipients: list[str]
+    ) -> None:
         c = self.config
         try:
             await aiosmtplib.send(
@@ -180,18 +187,21 @@ class DevMailSink:
     def for_settings(cls, settings: Settings) -> DevMailSink:
         return cls(settings.data_dir / "mail")
 
-    async def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+    async def send(
+        self, message: bytes | EmailMessage, *, sender: str, recipients: list[str]
+    ) -> None:
         try:
             self.store(message)
         except OSError as exc:
             raise DeliveryError(f"dev mail sink: {exc}") from exc
 
-    def store(self, message: EmailMessage) -> str:
+    def store(self, message: bytes | EmailMessage) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         mail_id = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
         target = self.folder / f"{mail_id}.eml"
         partial = self.folder / f".{mail_id}.tmp"
-        partial.write_bytes(message.as_bytes(policy=policy.SMTP))
+        data = message if isinstance(message, bytes) else message.as_bytes(policy=policy.SMTP)
+        partial.write_bytes(data)
         os.replace(partial, target)  # readers never see half a message
         return mail_id
 

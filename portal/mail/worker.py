@@ -15,7 +15,6 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -25,7 +24,7 @@ from portal.db.base import utcnow
 from portal.mail import outbox
 from portal.mail.kinds import MissingMailData
 from portal.mail.models import OutboxMessage
-from portal.mail.render import render_message
+from portal.mail.render import RenderedMail, render_message
 from portal.mail.transport import DeliveryError, Transport, make_transport
 from portal.services import Services
 
@@ -187,9 +186,11 @@ class OutboxWorker:
         if item.message is None:  # a template or data bug: keep the row and retry later
             log.error("outbox %s: could not render", message_id, exc_info=item.error)
             return _Outcome(message_id, UNRENDERED, f"render: {item.error}")
-        subject = str(item.message["Subject"])
+        subject = item.message.subject
         try:
-            await self.transport.send(item.message, sender=item.sender, recipients=[item.recipient])
+            await self.transport.send(
+                item.message.data, sender=item.sender, recipients=[item.recipient]
+            )
         except DeliveryError as exc:
             return _Outcome(message_id, FAILED, str(exc), subject, permanent=exc.permanent)
         except Exception as exc:  # an unexpected transport bug: never count it as sent
@@ -256,7 +257,7 @@ SENT, FAILED, UNRENDERED, GIVE_UP = "sent", "failed", "unrendered", "give up"
 @dataclass(frozen=True)
 class _Rendered:
     message_id: int
-    message: EmailMessage | None
+    message: RenderedMail | None
     sender: str
     recipient: str
     error: Exception | None = None
