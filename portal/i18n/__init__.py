@@ -7,10 +7,12 @@ start-up, so a fresh clone needs no build step and can never serve a stale ``.mo
 from __future__ import annotations
 
 import io
+from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
+from babel.dates import format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -19,6 +21,7 @@ LANGUAGES: tuple[str, ...] = ("en", "sv", "nb")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "nb": "Norsk (bokmål)"}
 LOCALES_DIR = Path(__file__).parent / "locales"
+BABEL_LOCALES = {"en": "en_GB", "sv": "sv_SE", "nb": "nb_NO"}
 
 
 def N_(message: str) -> str:
@@ -75,5 +78,18 @@ def negotiate(accept_language: str | None) -> str:
     return found or DEFAULT_LANGUAGE
 
 
+@cache
 def babel_locale(lang: str) -> Locale:
-    return Locale.parse(lang)
+    """The Babel locale that writes dates and times for ``lang``.
+
+    English is written the British way (day before month, 24-hour clock), like the Nordic
+    languages beside it; Swedish and Norwegian are Babel's own (``17:00``, which Språkrådet
+    accepts beside the older ``17.00``).
+    """
+    return Locale.parse(BABEL_LOCALES.get(lang, lang))
+
+
+def format_clock(value: datetime | time, lang: str) -> str:
+    """A time of day as ``lang`` writes it: Babel's short time format, the same everywhere."""
+    moment = value.timetz() if isinstance(value, datetime) else value
+    return format_time(moment, "short", locale=babel_locale(lang))

@@ -8,14 +8,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import holidays
-from babel import Locale
 from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.desk import PRIORITY_LABELS
 from portal.cases.pages import CATEGORY_CHOICES
-from portal.i18n import LANGUAGE_NAMES, LANGUAGES, N_, gettext
+from portal.i18n import LANGUAGE_NAMES, LANGUAGES, N_, babel_locale, format_clock, gettext
 from portal.sla.admin import (
     WEEKDAYS,
     countries,
@@ -57,7 +56,7 @@ class ClosedDay:
 
 
 def _weekday_names(lang: str) -> list[str]:
-    names = Locale.parse(lang).days["format"]["wide"]
+    names = babel_locale(lang).days["format"]["wide"]
     return [names[i].capitalize() for i in WEEKDAYS]
 
 
@@ -102,25 +101,29 @@ def upcoming_closed_days(
                 hours = gettext(
                     lang,
                     "open %(opens)s–%(closes)s",
-                    opens=actual[0].strftime("%H:%M"),
-                    closes=actual[1].strftime("%H:%M"),
+                    opens=format_clock(actual[0], lang),
+                    closes=format_clock(actual[1], lang),
                 )
-            found.append(ClosedDay(day, format_date(day, "full", locale=lang), label, hours))
+            found.append(ClosedDay(day, _full_date(day, lang), label, hours))
         day += timedelta(days=1)
     return found
+
+
+def _full_date(day: date, lang: str) -> str:
+    return format_date(day, "full", locale=babel_locale(lang))
 
 
 def _country_name(code: str | None, lang: str) -> str:
     if not code:
         return ""
-    name = Locale.parse(lang).territories.get(code)
+    name = babel_locale(lang).territories.get(code)
     return f"{name} ({code})" if name else code
 
 
 def _hours_text(span: Any, lang: str) -> str:
     if span is None:
         return gettext(lang, "Closed")
-    return f"{span[0].strftime('%H:%M')}–{span[1].strftime('%H:%M')}"
+    return f"{format_clock(span[0], lang)}–{format_clock(span[1], lang)}"
 
 
 def _eves_text(calendar: BusinessCalendar, lang: str) -> str:
@@ -133,7 +136,7 @@ def _eves_text(calendar: BusinessCalendar, lang: str) -> str:
         if closes is None:
             how = gettext(lang, "closed")
         else:
-            how = gettext(lang, "closes at %(time)s", time=closes.strftime("%H:%M"))
+            how = gettext(lang, "closes at %(time)s", time=format_clock(closes, lang))
         parts.append(f"{gettext(lang, EVE_NAMES[name])}: {how}")
     return "; ".join(parts) or gettext(lang, "Ordinary days")
 
@@ -275,7 +278,7 @@ def calendar_page(
         if calendar_id_used == row.id and code in LANGUAGE_NAMES
     ]
     extra_days = [
-        ClosedDay(d, format_date(d, "full", locale=lang), labels.get(d.isoformat(), ""))
+        ClosedDay(d, _full_date(d, lang), labels.get(d.isoformat(), ""))
         for d in sorted(calendar.closed_days)
     ]
     weekday_names = _weekday_names(lang)

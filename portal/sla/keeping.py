@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from babel.dates import format_date, format_time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.cases.case_steps import add_event
 from portal.cases.models import Case
-from portal.i18n import gettext
 from portal.mail import outbox
 from portal.settings import Settings
+from portal.sla import words
 from portal.sla.calendars import BusinessCalendar
 from portal.sla.jobs import (
     DueWork,
@@ -31,7 +30,6 @@ from portal.sla.jobs import (
     not_done,
 )
 from portal.sla.promise import count_backlog
-from portal.sla.words import DATE_PATTERN, TIME_PATTERN
 from portal.staff.models import AGENT, StaffRole, StaffUser
 
 # Jobs, as recorded in ``JobRun.job``.
@@ -245,10 +243,7 @@ def moved_to(data: dict[str, object]) -> datetime | None:
 def deadline_words(moment: datetime, tz: tzinfo, lang: str) -> str:
     """ "by Tuesday 25 November at 12:00" in ``tz``: a moved promise in the words of
     ``sla.words.describe``."""
-    local = moment.astimezone(tz)
-    day = format_date(local.date(), gettext(lang, DATE_PATTERN), locale=lang)
-    clock = format_time(local.timetz(), gettext(lang, TIME_PATTERN), locale=lang)
-    return gettext(lang, "by %(date)s at %(time)s", date=day, time=clock)
+    return words.deadline_words(moment.astimezone(tz), lang)
 
 
 def measured_promise(case: Case) -> datetime:

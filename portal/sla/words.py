@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 
-from portal.i18n import N_, gettext, ngettext
+from portal.i18n import N_, babel_locale, format_clock, gettext, ngettext
 from portal.sla.promise import Promise
 
-# Date patterns are translatable so each language writes dates its own way.
+# The day is a translatable pattern (Babel has no standard "weekday, day and month" without the
+# year); the time of day is Babel's own short format for the language.
 DATE_PATTERN = N_("EEEE d MMMM")
-TIME_PATTERN = N_("HH:mm")
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,21 @@ class PromiseText:
     iso: str  # 2026-11-25T12:00:00+01:00
 
 
+def day_words(local: datetime, lang: str) -> str:
+    """ "Tuesday 25 November" as ``lang`` writes it, for a local moment."""
+    return format_date(local.date(), gettext(lang, DATE_PATTERN), locale=babel_locale(lang))
+
+
+def deadline_words(local: datetime, lang: str) -> str:
+    """ "by Tuesday 25 November at 12:00" for a local moment, in ``lang``."""
+    date, clock = day_words(local, lang), format_clock(local, lang)
+    return gettext(lang, "by %(date)s at %(time)s", date=date, time=clock)
+
+
 def describe(promise: Promise, lang: str) -> PromiseText:
     local = promise.local_due
-    date = format_date(local.date(), gettext(lang, DATE_PATTERN), locale=lang)
-    clock = format_time(local.timetz(), gettext(lang, TIME_PATTERN), locale=lang)
-    deadline = gettext(lang, "by %(date)s at %(time)s", date=date, time=clock)
+    date, clock = day_words(local, lang), format_clock(local, lang)
+    deadline = deadline_words(local, lang)
     days = promise.working_days
     if days == 1:
         within = gettext(lang, "within one working day")

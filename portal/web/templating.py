@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
-from portal.i18n import LANGUAGE_NAMES, LANGUAGES, gettext, translations
+from portal.i18n import LANGUAGE_NAMES, LANGUAGES, babel_locale, gettext, translations
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "templates"
@@ -37,12 +37,14 @@ def _ngettext(context: Any, singular: str, plural: str, n: int) -> str:
 
 @pass_context
 def _local_datetime(context: Any, value: datetime, fmt: str = "medium") -> str:
-    return format_datetime(value.astimezone(DISPLAY_TZ), fmt, locale=_lang(context))
+    return format_datetime(value.astimezone(DISPLAY_TZ), fmt, locale=babel_locale(_lang(context)))
 
 
 @pass_context
 def _local_date(context: Any, value: datetime, fmt: str = "long") -> str:
-    return format_date(value.astimezone(DISPLAY_TZ).date(), fmt, locale=_lang(context))
+    return format_date(
+        value.astimezone(DISPLAY_TZ).date(), fmt, locale=babel_locale(_lang(context))
+    )
 
 
 @cache
