@@ -7,7 +7,7 @@ the older 17.00) and, as the rest of the portal writes English the British way, 
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,8 @@ from mail_support import drain, file_case, parts, read_html
 from support import make_settings
 
 from portal.i18n import format_clock
+from portal.insights.cells import display
+from portal.insights.tables import DATE
 from portal.services import Services
 from portal.sla.promise import target_promise
 from portal.sla.words import describe
@@ -61,3 +63,10 @@ def test_the_status_page_timeline_uses_the_same_clock(client, lang: str) -> None
     assert re.search(r"\b\d{2}:\d{2}(:\d{2})?$", shown), shown
     promise = main.find(class_="promise").text
     assert re.search(r"kl\. \d{2}:\d{2}\b", promise), promise
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"), [("en", "24 Nov 2026"), ("sv", "24 nov. 2026"), ("nb", "24. nov. 2026")]
+)
+def test_insights_tables_write_days_like_the_rest_of_the_portal(lang: str, shown: str) -> None:
+    assert display(date(2026, 11, 24), DATE, lang) == shown

@@ -16,6 +16,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
+from portal.i18n import babel_locale
 from portal.insights import tables as kinds
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +51,7 @@ def display(value: Any, kind: str, lang: str) -> str:
     if kind == kinds.COUNT:
         return format_decimal(value, locale=lang)
     if kind == kinds.DATE and isinstance(value, date):
-        return format_date(value, "medium", locale=lang)
+        return format_date(value, "medium", locale=babel_locale(lang))
     return str(value)
 
 
