@@ -2,6 +2,7 @@
 
 Only the right role gets in; signed-out visitors (and customers, whose case cookie is worth
 nothing here) are sent to sign in; the wrong role gets 403. Forms from other sites are refused.
+The routes are read from the app itself: a new /staff route without a line here fails the test.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from complaint_support import send
+from complaint_support import PNG, send
 from litestar import Litestar
 from sqlalchemy import func, select
 from staff_support import (
@@ -26,7 +27,10 @@ from staff_support import (
 from kb import articles
 from kb.articles import TranslationContent
 from portal.app import create_app
+from portal.cases.models import Attachment
 from portal.cases.reply_templates import save_template
+from portal.sla.models import SlaCalendar
+from portal.sla.policies import ensure_defaults
 from portal.staff import sessions
 from portal.staff.guards import requires_staff
 from portal.staff.models import AuditEntry, StaffUser
@@ -135,13 +139,13 @@ def _staff_routes(app: Litestar) -> list[tuple[str, str, object]]:
 
 
 def test_the_matrix_covers_every_route_of_the_back_office(settings, services) -> None:
+    """Whichever package serves it: every /staff route of the app has its line in the matrix."""
     app = create_app(settings, services)
-    ours = {
-        (method, path)
-        for method, path, handler in _staff_routes(app)
-        if handler.fn.__module__.startswith("portal.staff.")
-    }
-    assert ours == {(m, p) for m, p, _ in ROUTES} | PUBLIC
+    served = {(method, path) for method, path, _handler in _staff_routes(app)}
+    listed = {(m, p) for m, p, _ in ROUTES}
+    assert served - listed - PUBLIC == set(), "staff routes without a line in the matrix"
+    assert (listed | PUBLIC) - served == set(), "matrix lines for routes the app does not serve"
+    assert len(listed) == len(ROUTES), "a route is listed twice"
 
 
 def test_every_staff_route_in_the_app_checks_a_staff_guard(settings, services) -> None:
@@ -163,6 +167,8 @@ class World:
     staff_ids: dict[str, int]
     target_id: int
     template_id: int
+    attachment_id: int
+    calendar_id: int
     case_cookie: tuple[str, str]
     csrf_cookie: str
     csrf_token: str
@@ -177,9 +183,12 @@ def world(client, services) -> World:
     }
     make_staff(services, "second-admin@example.com", ["admin"])
     target = make_staff(services, "target@example.com", ["agent"])
-    # A customer who reported a problem holds a case cookie in the same browser.
-    assert send(client).status_code == 303
+    # A customer who reported a problem (with a photo) holds a case cookie in the same browser.
+    photo = [("attachments", ("receipt.png", PNG, "image/png"))]
+    assert send(client, files=photo).status_code == 303
     case_cookie = next((k, v) for k, v in client.cookies.items() if k.startswith("svar_case_"))
+    with services.read() as session:
+        attachment_id = session.scalars(select(Attachment.id)).one()
     token = csrf_token(client)
     with services.write() as session:  # an article for the editors' pages
         articles.create_translation(
@@ -191,8 +200,18 @@ def world(client, services) -> World:
         )
     with services.write() as session:  # a reply template for the admins' pages
         template_id = save_template(session, None, name="Thanks", lang="en", body="Hello {name}").id
+    with services.write() as session:  # the business calendars `portal db upgrade` seeds
+        ensure_defaults(session)
+        calendar_id = session.scalars(select(SlaCalendar.id).order_by(SlaCalendar.id)).first()
     return World(
-        staff_ids, target, template_id, case_cookie, client.cookies.get("svar_csrf"), token
+        staff_ids,
+        target,
+        template_id,
+        attachment_id,
+        calendar_id,
+        case_cookie,
+        client.cookies.get("svar_csrf"),
+        token,
     )
 
 
@@ -201,6 +220,34 @@ def _fresh_session(services, user_id: int) -> str:
     with services.write() as session:
         user = session.get(StaffUser, user_id)
         return sessions.open_session(session, user, now=services.clock())
+
+
+def _url(world: World, path: str) -> str:
+    """``path`` with its parameters filled in with things that exist in ``world``."""
+    values = {
+        "user_id": world.target_id,
+        "key": MATRIX_ARTICLE,
+        "lang": "en",
+        "number": 1,
+        "reference": world.case_cookie[0].removeprefix("svar_case_"),
+        "attachment_id": world.attachment_id,
+        "template_id": world.template_id,
+        "calendar_id": world.calendar_id,
+    }
+    url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+    assert "{" not in url, path
+    return url
+
+
+def _outcome(response) -> str:
+    """What the person met: the sign-in page, a refusal, the page itself, or something broken."""
+    if is_sign_in_redirect(response):
+        return "sign in"
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code == 404 or response.status_code >= 500:
+        return f"broken ({response.status_code})"
+    return "in"
 
 
 def _request(client, services, world: World, principal: str, method: str, path: str):
@@ -213,11 +260,7 @@ def _request(client, services, world: World, principal: str, method: str, path: 
     elif principal == "customer_as_staff":  # the case link's secret tried as a staff session
         client.cookies.set(*world.case_cookie, domain="testserver.local")
         use_session(client, world.case_cookie[1])
-    url = path.replace("{user_id}", str(world.target_id))
-    url = url.replace("{key}", MATRIX_ARTICLE).replace("{lang}", "en").replace("{number}", "1")
-    url = url.replace("{reference}", world.case_cookie[0].removeprefix("svar_case_"))
-    url = url.replace("{attachment_id}", "1").replace("{template_id}", str(world.template_id))
-    url = url.replace("{calendar_id}", "1")
+    url = _url(world, path)
     if method == "GET":
         return client.get(url, follow_redirects=False)
     return client.post(url, data={"_csrf_token": world.csrf_token}, follow_redirects=False)
@@ -227,15 +270,11 @@ def _request(client, services, world: World, principal: str, method: str, path: 
     ("method", "path", "allowed"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES]
 )
 def test_only_the_right_roles_get_in(client, services, world, method, path, allowed) -> None:
+    """Those allowed get the real page or form answer (a 404 or a crash does not count as in)."""
     outcomes = {}
     for principal in PRINCIPALS:
         response = _request(client, services, world, principal, method, path)
-        if is_sign_in_redirect(response):
-            outcomes[principal] = "sign in"
-        elif response.status_code == 403:
-            outcomes[principal] = "forbidden"
-        else:
-            outcomes[principal] = "in"
+        outcomes[principal] = _outcome(response)
     expected = {
         principal: "in"
         if principal in allowed
@@ -277,7 +316,15 @@ def test_the_wrong_role_sees_a_page_saying_so(client, services) -> None:
     assert "You do not have access to this page" in response.text
 
 
+# Every form that changes something, the sign-in forms too (signed out: ``allowed`` is empty).
 POSTS = [(path, allowed) for method, path, allowed in ROUTES if method == "POST"]
+POSTS += sorted((path, frozenset()) for method, path in PUBLIC if method == "POST")
+
+
+def test_every_staff_post_route_is_in_the_csrf_test(settings, services) -> None:
+    app = create_app(settings, services)
+    posts = {path for method, path, _handler in _staff_routes(app) if method == "POST"}
+    assert posts == {path for path, _ in POSTS}
 
 
 @pytest.mark.parametrize(("path", "allowed"), POSTS, ids=[path for path, _ in POSTS])
@@ -285,12 +332,9 @@ def test_every_staff_form_is_refused_without_its_csrf_token(
     client, services, world, path, allowed
 ) -> None:
     """The right role, signed in, from another site: no token, no change (403 before anything)."""
-    role = sorted(allowed)[0]
-    _request(client, services, world, role, "GET", "/staff/")  # signs in as ``role``
-    url = path.replace("{user_id}", str(world.target_id)).replace("{key}", MATRIX_ARTICLE)
-    url = url.replace("{lang}", "en").replace("{number}", "1").replace("{calendar_id}", "1")
-    url = url.replace("{reference}", world.case_cookie[0].removeprefix("svar_case_"))
-    url = url.replace("{template_id}", str(world.template_id))
+    principal = sorted(allowed)[0] if allowed else "signed_out"
+    _request(client, services, world, principal, "GET", "/staff/")  # signs in as ``principal``
+    url = _url(world, path)
     before = _audit_count(services)
     for headers in ({}, {"origin": "https://evil.example", "referer": "https://evil.example/"}):
         response = client.post(url, data={}, headers=headers, follow_redirects=False)
