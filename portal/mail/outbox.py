@@ -222,21 +222,33 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
 
 
-def record_sent(session: Session, message_id: int, *, subject: str, now: datetime) -> None:
-    """The server accepted the message: it is sent, and never claimed again."""
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
-        .values(
-            status=SENT,
-            sent_at=now,
-            subject=subject[:400],
-            attempts=OutboxMessage.attempts + 1,
-            locked_until=None,
-            last_error="",
+def record_sent(session: Session, sent: list[tuple[int, str]], *, now: datetime) -> None:
+    """The server accepted these messages (``(id, subject)`` pairs): sent, never claimed again.
+
+    One statement executed for the whole batch, as a worker records a batch at a time.
+    """
+    if sent:
+        session.connection().execute(
+            _MARK_SENT,
+            [
+                {"row_id": row_id, "row_subject": subject[:400], "now": now}
+                for row_id, subject in sent
+            ],
         )
-        .execution_options(synchronize_session=False)
+
+
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == PENDING)
+    .values(
+        status=SENT,
+        sent_at=bindparam("now"),
+        subject=bindparam("row_subject"),
+        attempts=_OUTBOX.c.attempts + 1,
+        locked_until=None,
+        last_error="",
     )
+)
 
 
 def record_failure(

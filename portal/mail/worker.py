@@ -202,10 +202,12 @@ class OutboxWorker:
         """Every outcome of a batch in one write transaction."""
         now = utcnow()
         with self.services.write() as session:
+            sent = [(o.message_id, o.subject) for o in outcomes if o.result == SENT]
+            outbox.record_sent(session, sent, now=now)
             for o in outcomes:
                 if o.result == SENT:
-                    outbox.record_sent(session, o.message_id, subject=o.subject, now=now)
-                elif o.result == GIVE_UP:
+                    continue
+                if o.result == GIVE_UP:
                     outbox.give_up(session, o.message_id, error=o.error, now=now)
                 else:
                     status = outbox.record_failure(
