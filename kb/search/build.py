@@ -24,7 +24,7 @@ from kb.search.types import SearchDocument
 
 PARALLEL_MIN_DOCUMENTS = 3000
 CHILD_TIMEOUT = 3600.0
-CHILD_LIMIT_MB = 1024  # postings a child keeps in memory before sorting a run out to disk
+CHILD_LIMIT_MB = 1024  # for Whoosh's own pool, which the bulk writer leaves empty
 
 # What forked children work on: set just before the fork, read by the children (inherited).
 _job: tuple[Sequence[SearchDocument], Mapping[str, Analyzer]] | None = None

@@ -113,13 +113,42 @@ class ArrayPostingsWriter(W3PostingsWriter):
             if length > self._maxlength:
                 self._maxlength = length
 
-    def _write_block(self, last: bool = False) -> None:
-        postfile = self._postfile
-        if not self._blockcount:
-            postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        ids, values = self._ids, self._values
+    def add_list(
+        self,
+        ids: array,  # type: ignore[type-arg]
+        weights: array,  # type: ignore[type-arg]
+        sizes: array,  # type: ignore[type-arg]
+        values: bytes | bytearray,
+        lengths: array,  # type: ignore[type-arg]
+    ) -> None:
+        """A whole posting list at once, in document order: ids, weights, each value's size in
+        bytes, the values one after another, and each document's field length. Writes the same
+        blocks as ``add_posting`` one posting at a time would."""
+        limit = self._blocklimit
+        fixed = self._format.fixed_value_size()
+        offsets = list(accumulate(sizes, initial=0))
         n = len(ids)
+        for start in range(0, n, limit):
+            end = min(start + limit, n)
+            self._ids = ids[start:end]
+            self._weights = weights[start:end]
+            self._maxweight = max(self._weights)
+            block_lengths = [length for length in lengths[start:end] if length]
+            self._minlength = min(block_lengths) if block_lengths else None
+            self._maxlength = max(block_lengths) if block_lengths else 0
+            data = bytes(values[offsets[start] : offsets[end]])
+            if not data or fixed == 0:
+                parts = [_raw(self._ids), _raw(self._weights)], NONE
+            elif fixed is not None and fixed > 0:
+                parts = [_raw(self._ids), _raw(self._weights), data], FIXED
+            else:
+                block_sizes = sizes[start:end]
+                parts = [_raw(self._ids), _raw(self._weights), _raw(block_sizes), data], VARIABLE
+            self._write_parts(*parts, last=end == n)
+        self._new_block()
+
+    def _write_block(self, last: bool = False) -> None:
+        ids, values = self._ids, self._values
         fixed = self._format.fixed_value_size()
         parts = [_raw(ids), _raw(self._weights)]
         if not values or fixed == 0:
@@ -131,8 +160,18 @@ class ArrayPostingsWriter(W3PostingsWriter):
             kind = VARIABLE
             parts.append(_raw(array("I", map(len, values))))
             parts.append(b"".join(values))
+        self._write_parts(parts, kind, last=last)
+        self._new_block()
+
+    def _write_parts(self, parts: list[bytes], kind: int, *, last: bool) -> None:
+        """One block: the header (from the block's statistics), then ``parts``."""
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
         header = _HEADER.pack(
-            n,
+            len(ids),
             ids[-1],
             self._maxweight,
             length_to_byte(self._minlength),
@@ -143,7 +182,6 @@ class ArrayPostingsWriter(W3PostingsWriter):
         postfile.write(_LENGTH.pack(-len(data) if last else len(data)))
         postfile.write(data)
         self._blockcount += 1
-        self._new_block()
 
 
 class ArrayLeafMatcher(W3LeafMatcher):

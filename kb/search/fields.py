@@ -5,16 +5,14 @@ enough to build and search at tens of thousands of articles.
 
 from __future__ import annotations
 
-import pickle
 from array import array
-from itertools import islice
 
 from whoosh.analysis import KeywordAnalyzer
 from whoosh.fields import ID, STORED, FieldType, Schema
 from whoosh.formats import Positions
 from whoosh.scoring import BM25F
-from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.system import _INT_SIZE, pack_uint
+from whoosh.writing import SegmentWriter
 
 from kb.search.analysis import LANGUAGES, Analyzer
 from kb.search.codec import KbCodec
@@ -24,8 +22,6 @@ from kb.search.types import SearchDocument
 # what an article is about more densely than its body. Titles also get their own field.
 TITLE_WEIGHT, META_WEIGHT, BODY_WEIGHT = 1.5, 2.0, 1.0
 GAP = 20  # positions left between title, summary, tags and body: phrases never span them
-POSTING_BYTES = 200  # what one pooled posting costs in memory, roughly, against ``limitmb``
-RUN_CHUNK = 20_000  # postings per pickle when the pool writes a sorted run to disk
 
 
 class FastPositions(Positions):
@@ -53,99 +49,53 @@ class AnalysedField(FieldType):
         self.vector = None
 
     def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
-        items, _ = self.postings(value, "", 0)
-        for _, tbytes, _, weight, data in items:
-            yield tbytes, unpack_uint(data[:_INT_SIZE])[0], weight, data
-
-    def postings(self, value, fieldname: str, docnum: int) -> tuple[list[tuple], int]:  # type: ignore[no-untyped-def, type-arg]
-        """The pool's ``(field, term, docnum, weight, positions)`` items and the field length."""
         positions, extra = value
-        get = extra.get if extra else None
-        out = []
-        length = 0
         for term, poses in positions.items():
             poses.sort()
-            n = len(poses)
-            length += n
-            weight = n + get(term, 0.0) if get else n
-            data = pack_uint(n) + array("I", poses).tobytes()
-            out.append((fieldname, term.encode("utf-8"), docnum, float(weight), data))
-        return out, length
+            weight = len(poses) + (extra.get(term, 0.0) if extra else 0.0)
+            yield term.encode("utf-8"), len(poses), float(weight), _encoded(poses)
 
 
-class BulkPostingPool(PostingPool):
-    """Whoosh's posting pool, filled a document field at a time. When it outgrows its memory
-    limit, a sorted run is written in chunks: Whoosh pickles each posting of a run on its own
-    and reads them back one by one, which made large builds spend most of their time there."""
-
-    def add_field(self, fieldname: str, items: list[tuple]) -> None:  # type: ignore[type-arg]
-        self.fieldnames.add(fieldname)
-        self.current.extend(items)
-        self.currentsize += POSTING_BYTES * len(items)
-        if self.currentsize > self.limit:
-            self.save()
-
-    def _write_run(self, f, items):  # type: ignore[no-untyped-def]
-        items = iter(items)
-        while chunk := list(islice(items, RUN_CHUNK)):
-            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _read_run(self, path):  # type: ignore[no-untyped-def]
-        f = self._open_run(path)
-        try:
-            while True:
-                yield from pickle.load(f)  # noqa: S301 - a run this pool wrote
-        except EOFError:
-            return
-        finally:
-            f.close()
-            self._remove_run(path)
+def _encoded(poses: list[int]) -> bytes:
+    return pack_uint(len(poses)) + array("I", poses).tobytes()
 
 
-class _LengthCache:
-    """A per-document reader that remembers field lengths: Whoosh asks for a document's length
-    once per posting while writing a segment, hundreds of times per document."""
+class _PostingList:
+    """One term's postings in one segment, in document order, as arrays."""
 
-    def __init__(self, reader: object) -> None:
-        self._reader = reader
-        self._lengths: dict[tuple[int, str], int] = {}
+    __slots__ = ("ids", "sizes", "values", "weights")
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        key = (docnum, fieldname)
-        length = self._lengths.get(key)
-        if length is None:
-            length = self._reader.doc_field_length(docnum, fieldname, default)  # type: ignore[attr-defined]
-            self._lengths[key] = length
-        return length
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._reader, name)
+    def __init__(self) -> None:
+        self.ids = array("I")
+        self.weights = array("f")
+        self.sizes = array("I")  # bytes of each posting's value
+        self.values = bytearray()
 
 
 class BulkWriter(SegmentWriter):
-    """A segment writer with the array posting codec, a field length cache, and analysed fields
-    added to the pool a field at a time rather than a posting at a time."""
+    """A segment writer for a fresh index with the array posting codec. Postings are grouped by
+    term as documents are added — a term's postings arrive in document order — and each term's
+    list is written as whole blocks at the end. Whoosh instead pools every posting as a tuple,
+    sorts them all, and writes them one Python call at a time, which was most of a rebuild."""
 
     def __init__(self, ix, limitmb: int = 128, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("codec", KbCodec())
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self.pool = BulkPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
-
-    def per_document_reader(self):  # type: ignore[no-untyped-def]
-        return _LengthCache(super().per_document_reader())
+        if self.segments:
+            raise ValueError("BulkWriter writes fresh indexes only")
+        self._postings: dict[str, dict[str | bytes, _PostingList]] = {}
+        self._lengths: dict[str, array] = {}  # type: ignore[type-arg]  # field → length per docnum
 
     def add_document(self, **fields):  # type: ignore[no-untyped-def]
         schema = self.schema
         if any(name.startswith("_") for name in fields):
-            return super().add_document(**fields)  # boosts: not used here
+            raise ValueError("BulkWriter takes no boosts")
         self._check_state()
         self._check_fields(schema, fields)
         if any(schema[name].vector or schema[name].column_type for name in fields):
-            return super().add_document(**fields)  # vectors, columns: not used here
+            raise ValueError("BulkWriter writes no vectors or columns")
         perdocwriter = self.perdocwriter
         docnum = self.docnum
-        pool = self.pool
         perdocwriter.start_doc(docnum)
         try:
             for fieldname in sorted(fields):
@@ -155,14 +105,9 @@ class BulkWriter(SegmentWriter):
                 field = schema[fieldname]
                 length = 0
                 if isinstance(field, AnalysedField):
-                    items, length = field.postings(value, fieldname, docnum)
-                    pool.add_field(fieldname, items)
+                    length = self._add_analysed(fieldname, value, docnum)
                 elif field.indexed:
-                    indexed = list(field.index(value))
-                    items = [(fieldname, t, docnum, w, v) for t, _, w, v in indexed]
-                    if field.scorable:
-                        length = sum(freq for _, freq, _, _ in indexed)
-                    pool.add_field(fieldname, items)
+                    length = self._add_indexed(fieldname, field, value, docnum)
                 perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
         except Exception:
             perdocwriter.cancel_doc()
@@ -170,7 +115,70 @@ class BulkWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
-        return None
+
+    def _add_analysed(self, fieldname: str, value, docnum: int) -> int:  # type: ignore[no-untyped-def]
+        positions, extra = value
+        get = extra.get if extra else None
+        lists = self._postings.setdefault(fieldname, {})
+        length = 0
+        for term, poses in positions.items():
+            plist = lists.get(term)
+            if plist is None:
+                plist = lists[term] = _PostingList()
+            poses.sort()
+            n = len(poses)
+            length += n
+            plist.ids.append(docnum)
+            plist.weights.append(n + get(term, 0.0) if get else n)
+            plist.sizes.append(4 + 4 * n)
+            plist.values += pack_uint(n)
+            plist.values += array("I", poses)
+        self._set_length(fieldname, docnum, length)
+        return length
+
+    def _add_indexed(self, fieldname: str, field: FieldType, value, docnum: int) -> int:  # type: ignore[no-untyped-def]
+        lists = self._postings.setdefault(fieldname, {})
+        length = 0
+        for tbytes, freq, weight, vbytes in field.index(value):
+            plist = lists.get(tbytes)
+            if plist is None:
+                plist = lists[tbytes] = _PostingList()
+            plist.ids.append(docnum)
+            plist.weights.append(weight)
+            plist.sizes.append(len(vbytes or b""))
+            plist.values += vbytes or b""
+            length += freq
+        length = length if field.scorable else 0
+        self._set_length(fieldname, docnum, length)
+        return length
+
+    def _set_length(self, fieldname: str, docnum: int, length: int) -> None:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            lengths = self._lengths[fieldname] = array("I")
+        if len(lengths) <= docnum:
+            lengths.extend([0] * (docnum + 1 - len(lengths)))
+        lengths[docnum] = length
+
+    def _flush_segment(self):  # type: ignore[no-untyped-def]
+        self.perdocwriter.close()
+        fieldwriter = self.fieldwriter
+        for fieldname in sorted(self._postings):
+            lists = self._postings[fieldname]
+            lengths = self._lengths[fieldname]
+            fieldwriter.start_field(fieldname, self.schema[fieldname])
+            keyed = sorted((k.encode("utf-8") if isinstance(k, str) else k, k) for k in lists)
+            for btext, key in keyed:
+                plist = lists[key]
+                fieldwriter.start_term(btext)
+                field_lengths = array("I", map(lengths.__getitem__, plist.ids))
+                fieldwriter._postwriter.add_list(
+                    plist.ids, plist.weights, plist.sizes, plist.values, field_lengths
+                )
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+        fieldwriter.close()
+        self._postings = {}
 
 
 def make_schema() -> Schema:
