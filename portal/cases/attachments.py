@@ -19,6 +19,7 @@ import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -338,6 +339,37 @@ def settle(data_dir: Path, files: Iterable[StagedFile]) -> None:
     """After the case committed: its files are no longer staged (the files themselves stay)."""
     for staged in files:
         _staged_record(data_dir, staged.key).unlink(missing_ok=True)
+
+
+def record_attachments(
+    session: Session, case_id: int, event_id: int, files: Sequence[StagedFile], now: datetime
+) -> None:
+    """Attachment rows for ``files`` on one timeline event (intake, customer and agent alike).
+
+    A file whose storage key is already attached — a racing request took it — is skipped: a file
+    never belongs to two cases.
+    """
+    if not files:
+        return
+    keys = [f.key for f in files]
+    taken = set(
+        session.scalars(select(Attachment.storage_key).where(Attachment.storage_key.in_(keys)))
+    )
+    for staged in files:
+        if staged.key in taken:
+            continue
+        session.add(
+            Attachment(
+                case_id=case_id,
+                event_id=event_id,
+                filename=staged.filename,
+                content_type=staged.content_type,
+                size=staged.size,
+                sha256=staged.sha256,
+                storage_key=staged.key,
+                created_at=now,
+            )
+        )
 
 
 def purge_abandoned_uploads(session: Session, data_dir: Path, older_than_seconds: float) -> int:

@@ -11,7 +11,6 @@ revocable on its own — while the customer already holds the first link from th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.access import grant_access
-from portal.cases.attachments import StagedFile
 from portal.cases.intake import MAX_DESCRIPTION, FieldError, clean_description, one_line
-from portal.cases.models import Attachment, Case, CaseAccess, CaseEvent
+from portal.cases.models import Case, CaseAccess, CaseEvent
 from portal.i18n import N_
 from portal.mail import outbox
 from portal.mail.models import OutboxMessage
@@ -135,36 +133,6 @@ def set_status(
         session, case, kind, now, public=public, author=author,
         data={"from": before, "to": status},
     )  # fmt: skip
-
-
-def attach_files(
-    session: Session,
-    case: Case,
-    event: CaseEvent,
-    files: Sequence[StagedFile],
-    now: datetime,
-) -> None:
-    keys = [f.key for f in files]
-    taken = set(
-        session.scalars(select(Attachment.storage_key).where(Attachment.storage_key.in_(keys)))
-        if keys
-        else []
-    )
-    for staged in files:
-        if staged.key in taken:
-            continue  # a racing request attached it already; a file never belongs to two cases
-        session.add(
-            Attachment(
-                case_id=case.id,
-                event_id=event.id,
-                filename=staged.filename,
-                content_type=staged.content_type,
-                size=staged.size,
-                sha256=staged.sha256,
-                storage_key=staged.key,
-                created_at=now,
-            )
-        )
 
 
 def first_access(session: Session, case: Case, settings: Settings) -> CaseAccess:

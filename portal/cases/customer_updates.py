@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.access import grant_access
-from portal.cases.attachments import StagedFile
+from portal.cases.attachments import StagedFile, record_attachments
 from portal.cases.case_steps import (
     CUSTOMER_MESSAGE,
     FEEDBACK,
@@ -22,7 +22,6 @@ from portal.cases.case_steps import (
     REOPENED,
     UpdateError,
     add_event,
-    attach_files,
     check_message,
     set_status,
 )
@@ -108,7 +107,7 @@ def add_customer_message(
     event = add_event(
         session, case, CUSTOMER_MESSAGE, now, public=True, author=case.name, body=body
     )
-    attach_files(session, case, event, attachments, now)
+    record_attachments(session, case.id, event.id, attachments, now)
     event.data = {"attachments": len(attachments)}
     case.needs_attention = True
     if case.status == "waiting":

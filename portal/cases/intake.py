@@ -22,9 +22,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.cases.access import access_values, grant_access, token_for
-from portal.cases.attachments import StagedFile
+from portal.cases.attachments import StagedFile, record_attachments
 from portal.cases.form_token import new_submission_id
-from portal.cases.models import Attachment, Case, CaseAccess, CaseEvent
+from portal.cases.models import Case, CaseAccess, CaseEvent
 from portal.cases.reference import new_reference
 from portal.i18n import LANGUAGES, N_
 from portal.mail import outbox
@@ -267,7 +267,7 @@ def submit_complaint(
         },
     ).scalar_one()
     if attachments:
-        _attach(session, case_id, event_id, attachments, now)
+        record_attachments(session, case_id, event_id, attachments, now)
     access, token = access_values(case_id, settings.secret_key, now)
     access_id = connection.execute(_INSERT_ACCESS, access).scalar_one()
     outbox.enqueue_quickly(
@@ -323,34 +323,6 @@ def _insert_case(
     }
     statement = _INSERT_CASE_IF_FREE[connection.dialect.name]
     return connection.execute(statement, values).scalar_one_or_none()
-
-
-def _attach(
-    session: Session,
-    case_id: int,
-    event_id: int,
-    files: Sequence[StagedFile],
-    now: datetime,
-) -> None:
-    keys = [f.key for f in files]
-    taken = set(
-        session.scalars(select(Attachment.storage_key).where(Attachment.storage_key.in_(keys)))
-    )
-    for staged in files:
-        if staged.key in taken:
-            continue  # already attached to another case by a racing request; never share a file
-        session.add(
-            Attachment(
-                case_id=case_id,
-                event_id=event_id,
-                filename=staged.filename,
-                content_type=staged.content_type,
-                size=staged.size,
-                sha256=staged.sha256,
-                storage_key=staged.key,
-                created_at=now,
-            )
-        )
 
 
 def _case_for_submission(session: Session, submission_id: str) -> Case | None:

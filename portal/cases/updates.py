@@ -37,7 +37,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from portal.cases.attachments import StagedFile
+from portal.cases.attachments import StagedFile, record_attachments
 from portal.cases.case_steps import (
     AGENT_REPLY,
     ASSIGNED,
@@ -47,7 +47,6 @@ from portal.cases.case_steps import (
     PRIORITY_CHANGED,
     UpdateError,
     add_event,
-    attach_files,
     check_message,
     email_customer,
     first_access,
@@ -134,7 +133,7 @@ def add_public_reply(
     if status is not None:
         check_status(status)
     event = add_event(session, case, AGENT_REPLY, now, public=True, author=staff.name, body=body)
-    attach_files(session, case, event, attachments, now)
+    record_attachments(session, case.id, event.id, attachments, now)
     event.data = {"staff_id": staff.id, "attachments": len(attachments)}
     if case.first_response_at is None:
         case.first_response_at = now
