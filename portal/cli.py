@@ -47,7 +47,16 @@ def serve(host: str, port: int) -> None:
     app = create_app(settings, services)
     _print_addresses(services, host, port)
     # Proxy headers are read by the app itself, only from PORTAL_TRUSTED_PROXIES (any server).
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    # "auto" serves with uvloop and httptools (installed with uvicorn[standard]) where they run.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        loop="auto",
+        http="auto",
+    )
 
 
 def _print_addresses(services: Services, host: str, port: int) -> None:
