@@ -1,4 +1,5 @@
-"""A person's own account: password, two-step sign-in (TOTP) set-up, and what they hold."""
+"""A person's own account: password, two-step sign-in (TOTP) set-up, the time zone their
+figures are counted in, and what they hold."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from portal.staff.guards import (
     staff_lang,
     staff_template,
 )
+from portal.staff.time_zones import zone_choices
 from portal.web.deps import client_ip
 
 NOTICES = {
     "password": N_("Your password was changed. Other devices have been signed out."),
     "totp_on": N_("Two-step sign-in is on. You will be asked for a code each time you sign in."),
     "totp_off": N_("Two-step sign-in is off."),
+    "time_zone": N_("Your time zone was saved. The insights page counts days in it from now on."),
 }
 
 
@@ -46,6 +49,7 @@ def _account_context(services: Services, user_id: int) -> dict[str, Any]:
                 "last_login_at": user.last_login_at,
                 "totp_enabled": user.totp_enabled,
                 "totp_waiting": bool(user.totp_secret) and not user.totp_enabled,
+                "time_zone": user.time_zone,
             }
         }
 
@@ -59,7 +63,8 @@ async def _account_page(
     status_code: int = 200,
 ) -> Response[Any]:
     context = await services.run(_account_context, services, current_staff(request).id)
-    context.update(errors=errors or {}, notice=notice(staff_lang(request), done))
+    lang = staff_lang(request)
+    context.update(errors=errors or {}, notice=notice(lang, done), time_zones=zone_choices(lang))
     return staff_template(
         request, "staff/account.html", context, active="account", status_code=status_code
     )
@@ -106,6 +111,27 @@ async def account_password(
     response: Response[Any] = Redirect("/staff/account?done=password", status_code=303)
     set_session_cookie(response, token, services.settings)
     return response
+
+
+@post("/staff/account/time-zone", guards=[requires_staff], include_in_schema=False)
+async def account_time_zone(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    time_zone = str((await request.form()).get("time_zone") or "")
+    staff = current_staff(request)
+
+    def unit() -> None:
+        with services.write() as session:
+            user = accounts.get_user(session, staff.id)
+            assert user is not None
+            accounts.set_own_time_zone(session, user, time_zone)
+
+    try:
+        await services.run(unit)
+    except AccountError as exc:
+        errors = account_errors(staff_lang(request), exc)
+        return await _account_page(request, services, errors=errors, status_code=400)
+    return Redirect("/staff/account?done=time_zone", status_code=303)
 
 
 @post("/staff/account/totp/setup", guards=[requires_staff], include_in_schema=False)
@@ -221,6 +247,7 @@ async def totp_disable(
 route_handlers = [
     account,
     account_password,
+    account_time_zone,
     totp_setup,
     totp_form,
     totp_confirm,

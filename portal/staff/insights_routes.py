@@ -44,6 +44,7 @@ from portal.staff.guards import (
     staff_template,
 )
 from portal.staff.models import ADMIN, AGENT, EDITOR
+from portal.staff.time_zones import zone_label
 
 log = logging.getLogger(__name__)
 requires_insights = requires_role(ADMIN, AGENT, EDITOR)
@@ -197,6 +198,7 @@ async def insights_page(
         cell=lambda value, kind: cells.display(value, kind, lang),
         export_url=lambda table: _export_url(choice, table),
         category_label=lambda value: category_label(lang, value),
+        zone_name=zone_label(choice.period.tz.key, lang),
     )
     return staff_template(request, "staff/insights.html", context, active="insights")
 

@@ -250,3 +250,58 @@ def test_summary_buckets_keep_order_and_the_precision_shown() -> None:
     assert bucket_seconds(coarse_bucket(97)) == 97 * 360
     assert bucket_seconds(coarse_bucket(253)) == 25 * 3600  # 25.3 h
     assert bucket_seconds(coarse_bucket(2_460)) == 250 * 3600  # 246 h
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Europe/Oslo"])
+def test_each_zone_summary_gives_the_figures_counted_from_the_cases(services, history, zone):
+    from portal.insights.counts import load_counts
+    from portal.insights.selfservice import load_self_service
+    from portal.insights.speed import speed_of
+
+    period = Period(PERIOD.first, PERIOD.last, ZoneInfo(zone))
+    with services.write() as session:
+        prepare(session, period, now=NOW)
+    for filters in (Filters(), Filters(lang="sv"), Filters(channel="email", category="service")):
+        with services.read() as session:
+            live = load_counts(session, period, filters, now=NOW)
+            summed = load_counts(session, period, filters, now=NOW, summarised=True)
+            assert sorted(summed, key=repr) == sorted(live, key=repr)
+            assert speed_of(session, summed, period, filters, summarised=True) == speed_of(
+                session, live, period, filters
+            )
+            assert load_self_service(session, period, now=NOW, summarised=True) == (
+                load_self_service(session, period, now=NOW)
+            )
+    in_new_york = _read(
+        services,
+        load_volume,
+        Period(PERIOD.first, PERIOD.last, ZoneInfo("America/New_York")),
+        Filters(),
+    )
+    # New York is UTC-5 until its clocks go forward on Sunday 8 March (UTC-4 from 07:00 UTC):
+    # X (Sunday 8 March 23:30 UTC) is Sunday 19:30 there, inside the week.
+    assert {b.start: b.total for b in in_new_york.buckets}[date(2026, 3, 8)] == 1
+
+
+def test_zones_sharing_stockholms_summary_keep_its_clock() -> None:
+    from datetime import timedelta
+
+    from portal.insights.summary import SAME_CLOCK, summary_zone
+
+    assert summary_zone(ZoneInfo("Europe/Oslo")).key == "Europe/Stockholm"
+    assert summary_zone(ZoneInfo("Europe/London")).key == "Europe/London"
+    stockholm = ZoneInfo("Europe/Stockholm")
+    zones = [ZoneInfo(name) for name in SAME_CLOCK]
+    moment = datetime(1996, 1, 1, 12, tzinfo=UTC)
+    while moment.year < 2038:
+        # Noon every day, and every hour of a day on which Stockholm changes its clock.
+        offset = moment.astimezone(stockholm).utcoffset()
+        for zone in zones:
+            assert moment.astimezone(zone).utcoffset() == offset, (zone.key, moment)
+        tomorrow = moment + timedelta(days=1)
+        if tomorrow.astimezone(stockholm).utcoffset() != offset:
+            for hour in range(24):
+                at = moment + timedelta(hours=hour)
+                expected = at.astimezone(stockholm).utcoffset()
+                assert all(at.astimezone(z).utcoffset() == expected for z in zones), at
+        moment = tomorrow

@@ -99,3 +99,30 @@ def test_an_editor_sees_only_the_knowledge_base_part(client, services, history) 
     )
     allowed = client.get("/staff/insights/export", params={**WEEK, "table": "self-service"})
     assert allowed.status_code == 200
+
+
+def _choose_zone(services, email: str, zone: str) -> None:
+    from portal.staff import accounts
+
+    with services.write() as session:
+        accounts.set_own_time_zone(session, accounts.user_by_email(session, email), zone)
+
+
+def test_a_viewer_in_london_sees_london_days(client, services, history) -> None:
+    signed_in(client, services, "olle@example.com", ["agent"])
+    stockholm = client.get("/staff/insights", params=WEEK).text
+    _choose_zone(services, "olle@example.com", "Europe/London")
+    london = client.get("/staff/insights", params=WEEK).text
+    # Stockholm is UTC+1 and London UTC+0 in March. P3 (Sunday 1 March 23:30 UTC) is Monday in
+    # Stockholm but Sunday, in the previous week, in London; P2 (Monday 23:30 UTC) is Tuesday in
+    # Stockholm but Monday in London; X (Sunday 8 March 23:30 UTC) is after the week in
+    # Stockholm but its Sunday in London.
+    assert _rows(stockholm, "categories")[0] == ["A product", "3", "1", "+2"]  # P1 P2 P3 / Q1
+    assert _rows(london, "categories")[0] == ["A product", "3", "2", "+1"]  # P1 P2 X / P3 Q1
+    by_day = {"stockholm": _rows(stockholm, "volume"), "london": _rows(london, "volume")}
+    assert [row[1] for row in by_day["stockholm"]] == ["2", "1", "0", "0", "0", "0", "0"]
+    assert [row[1] for row in by_day["london"]] == ["2", "0", "0", "0", "0", "0", "1"]
+    assert "United Kingdom Time (Europe/London)" in parse(london).by_id("period-summary").text
+    assert "Sweden Time (Europe/Stockholm)" in parse(stockholm).by_id("period-summary").text
+    # The service cases keep their days: S1 on Wednesday, S2 on Thursday in both zones.
+    assert [row[2] for row in by_day["london"]] == [row[2] for row in by_day["stockholm"]]
