@@ -116,7 +116,7 @@ def article_counts(session: Session) -> dict[str, int]:
         .outerjoin(Article, Article.category_id == Category.id)
         .group_by(Category.key)
     )
-    return {str(key): int(count) for key, count in rows.tuples()}
+    return {str(key): int(count) for key, count in rows}
 
 
 def delete_category(session: Session, key: str, *, move_to: str | None = None) -> int:
