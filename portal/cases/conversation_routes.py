@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from portal.cases.access import token_for
-from portal.cases.attachments import MAX_REQUEST_BYTES, Collected, collect_attachments, settle
+from portal.cases.attachments import MAX_REQUEST_BYTES, settle
 from portal.cases.form_token import new_submission_id
 from portal.cases.lookup import acknowledgement_queued, case_for_viewer
 from portal.cases.pages import CasePage, case_page, feedback_form, message_form
@@ -41,6 +40,7 @@ from portal.cases.updates import (
 from portal.db.base import utcnow
 from portal.services import Services
 from portal.settings import Settings
+from portal.web.forms import form_attachments, form_text
 
 MAX_SUBMISSION_ID = 64
 
@@ -67,15 +67,6 @@ def conversation_route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
             include_in_schema=False,
         )(send_feedback),
     ]
-
-
-def _text(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def _texts(form: Any, name: str) -> list[str]:
-    return [v for v in form.getall(name, []) if isinstance(v, str)]
 
 
 def _status_page(lang: str, page: CasePage, status_code: int = 200) -> Template:
@@ -129,28 +120,11 @@ async def send_case_message(
     settings = services.settings
     token = request.cookies.get(cookie_name(reference))
     form = await request.form()
-    text = _text(form, "message")
-    submission_id = _text(form, "submission_id")
+    text = form_text(form, "message")
+    submission_id = form_text(form, "submission_id")
     if not submission_id or len(submission_id) > MAX_SUBMISSION_ID:
         submission_id = new_submission_id()
-    uploads = [
-        (part.filename, part.file)
-        for part in form.getall("attachments", [])
-        if isinstance(part, UploadFile) and part.filename
-    ]
-    staged_keys = _texts(form, "staged")
-    collected = (
-        await services.run(
-            collect_attachments,
-            settings.data_dir,
-            submission_id=submission_id,
-            staged_keys=staged_keys,
-            remove_keys=_texts(form, "remove_attachment"),
-            uploads=uploads,
-        )
-        if uploads or staged_keys
-        else Collected()
-    )
+    collected = await form_attachments(form, services, submission_id)
     now = utcnow()
 
     def store() -> tuple[str, CasePage | None]:
@@ -195,7 +169,9 @@ async def send_feedback(
     token = request.cookies.get(cookie_name(reference))
     form = await request.form()
     data = Feedback(
-        answer=_text(form, "answer"), rating=_text(form, "rating"), comment=_text(form, "comment")
+        answer=form_text(form, "answer"),
+        rating=form_text(form, "rating"),
+        comment=form_text(form, "comment"),
     )
     now = utcnow()
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import anyio
 from litestar import Request, get, post
-from litestar.datastructures import Cookie, UploadFile
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -21,13 +21,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
 from portal.cases.access import case_for_token
-from portal.cases.attachments import (
-    MAX_REQUEST_BYTES,
-    Collected,
-    collect_attachments,
-    settle,
-    stored_path,
-)
+from portal.cases.attachments import MAX_REQUEST_BYTES, settle, stored_path
 from portal.cases.form_token import issue, seconds_since_issued
 from portal.cases.intake import (
     MAX_DESCRIPTION,
@@ -58,6 +52,7 @@ from portal.knowledge.complaint_routes import note_complaint_sent
 from portal.services import Services
 from portal.settings import Settings
 from portal.web.deps import client_ip, requires_known_language
+from portal.web.forms import form_attachments, form_text
 
 CASE_COOKIE_PREFIX = "svar_case_"
 CASE_COOKIE_MAX_AGE = 30 * 24 * 3600
@@ -146,15 +141,6 @@ def case_not_found(lang: str) -> Template:
     )
 
 
-def _text(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def _texts(form: Any, name: str) -> list[str]:
-    return [v for v in form.getall(name, []) if isinstance(v, str)]
-
-
 # -- the complaint form -------------------------------------------------------------------------
 
 
@@ -192,34 +178,16 @@ async def send_complaint(
     settings = services.settings
     now = utcnow()
     form = await request.form()
-    values = {name: _text(form, name) for name in COMPLAINT_FIELDS}
-    data = ComplaintInput(**values, lang=lang, submission_id=_text(form, "submission_id"))
+    values = {name: form_text(form, name) for name in COMPLAINT_FIELDS}
+    data = ComplaintInput(**values, lang=lang, submission_id=form_text(form, "submission_id"))
     fresh = issue(settings.secret_key, now, data.submission_id)
-    uploads = [
-        (part.filename, part.file)
-        for part in form.getall("attachments", [])
-        if isinstance(part, UploadFile) and part.filename
-    ]
-    staged_keys = _texts(form, "staged")
-    # Most complaints carry no files: skip the worker-thread trip (file I/O) when there are none.
-    collected = (
-        await services.run(
-            collect_attachments,
-            settings.data_dir,
-            submission_id=fresh.submission_id,
-            staged_keys=staged_keys,
-            remove_keys=_texts(form, "remove_attachment"),
-            uploads=uploads,
-        )
-        if uploads or staged_keys
-        else Collected()
-    )
+    collected = await form_attachments(form, services, fresh.submission_id)
     checked = validate_complaint(data)
     elapsed = seconds_since_issued(
-        settings.secret_key, _text(form, "form_token"), data.submission_id, now
+        settings.secret_key, form_text(form, "form_token"), data.submission_id, now
     )
     automated = (
-        bool(_text(form, HONEYPOT))
+        bool(form_text(form, HONEYPOT))
         or elapsed is None
         or elapsed < settings.complaint_min_fill_seconds
     )
@@ -375,7 +343,7 @@ async def send_track(
     """Always the same answer; only a matching reference and email queue an email."""
     started = time.monotonic()
     form = await request.form()
-    values = {"reference": _text(form, "reference"), "email": _text(form, "email")}
+    values = {"reference": form_text(form, "reference"), "email": form_text(form, "email")}
     data = TrackInput(**values, lang=lang)
     checked = validate_track(data)
     if checked.errors:
