@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.cases.models import Case
 from portal.cases.reference import new_reference
@@ -196,6 +196,47 @@ def test_more_open_cases_never_make_an_earlier_promise(services) -> None:
             dues.append(make_promise(session, category="service", lang="en", at=at).due)
     assert dues == sorted(dues)
     assert dues[0] < dues[-1]
+
+
+def test_0_50_and_500_open_cases_at_a_given_throughput(services) -> None:
+    """The queue read from the database: 90 first answers over the last week, then 0, 50 and 500
+    unanswered cases ahead; each promise is later and says where its time comes from."""
+    at = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)  # Thursday
+    with services.write() as session:
+        for n in range(90):
+            session.add(
+                _case(
+                    status="resolved",
+                    created_at=at - timedelta(days=6),
+                    first_response_at=at - timedelta(days=5) + n * timedelta(minutes=40),
+                )
+            )
+    window = SE.working_time_between(at - timedelta(days=7), at) / H
+    promises = []
+    for ahead in (0, 50, 500):
+        with services.write() as session:
+            queued = session.scalar(
+                select(func.count()).select_from(Case).where(Case.status == "new")
+            )
+            for n in range(ahead - queued):
+                session.add(_case(created_at=at - timedelta(minutes=n + 1)))
+        with services.read() as session:
+            forget_snapshots()
+            promise = make_promise(session, category="billing", lang="sv", at=at)
+        assert promise.backlog == ahead
+        assert promise.per_hour == pytest.approx(90 / window)
+        assert f"{ahead} ahead" in promise.explain()
+        # The policy target, or the time the queue ahead and this case need, whichever is longer.
+        needed = timedelta(hours=(ahead + 1) / promise.per_hour)
+        assert promise.working_time >= max(promise.target, min(needed, 9 * H + 90 * H))
+        assert promise.working_time - max(promise.target, needed) < timedelta(minutes=15)
+        assert SE.working_time_between(at, promise.due) == promise.working_time
+        promises.append(promise)
+    empty, fifty, five_hundred = promises
+    assert empty.extra == timedelta(0)
+    assert empty.due == target_promise("billing", at, "sv").due
+    assert empty.due < fifty.due < five_hundred.due
+    assert five_hundred.extra == timedelta(hours=90)  # capped at ten working days
 
 
 def test_ensure_defaults_seeds_once_and_never_overwrites(services) -> None:
