@@ -177,13 +177,12 @@ async def show_search(
     return Template("kb/search.html", context=context, headers=HTMX_VARY)
 
 
-async def show_typeahead(
-    lang: FromPath[str],
-    request: Request[Any, Any, Any],
-    services: NamedDependency[Services],
-    knowledge: NamedDependency[KnowledgeSite],
-) -> Template:
+async def show_typeahead(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
     """Articles for the header search box while the reader types (an htmx fragment)."""
+    # A request per keystroke: no dependency injection (two dependencies cost a task group per
+    # request), the help centre straight from the application state, as the article page does.
+    knowledge: KnowledgeSite = request.app.state.knowledge
+    services = knowledge.services
     q = _text(request.query_params.get("q"))
     reader = _reader(request, knowledge)
 
