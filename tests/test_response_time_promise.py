@@ -90,3 +90,25 @@ def test_sla_eta_explains_where_the_time_comes_from() -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[2].startswith("target 18 h + queue")
+
+
+@pytest.mark.parametrize(
+    ("lang", "due", "day"),
+    [
+        # Midsommarafton is closed in Sweden: Monday and Tuesday count, 18 h to Tuesday 17:00.
+        ("sv", "2026-06-23T17:00:00+02:00", "senast tisdag 23 juni"),
+        # Sankthansaften is an ordinary Friday in Norway: 1.5 h that day, Monday, 7.5 h Tuesday.
+        ("nb", "2026-06-23T15:30:00+02:00", "innen tirsdag 23. juni"),
+    ],
+)
+def test_sla_eta_on_the_friday_afternoon_of_midsommar(lang: str, due: str, day: str) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["sla", "eta", "--category", "product", "--lang", lang, "--at", "2026-06-19T15:30"],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 2
+    assert lines[0] == due
+    assert datetime.fromisoformat(lines[0]).utcoffset() is not None
+    assert lines[1].startswith(day)
