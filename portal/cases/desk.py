@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.reading import list_translations
+from portal.cases.labels import CATEGORY_LABELS, OUTCOME_LABELS
 from portal.cases.models import Attachment, Case
-from portal.cases.pages import CATEGORY_CHOICES, OUTCOME_CHOICES, file_size
+from portal.cases.pages import file_size
 from portal.cases.queue import DUE_OVERDUE, DUE_SOON, Agent, due_state, list_agents
 from portal.cases.reference import is_reference, normalise_reference
 from portal.cases.reply_templates import fill, list_templates
@@ -173,7 +174,7 @@ def _detail(lang: str, kind: str, data: dict[str, Any], names: dict[int, str], t
         "reopened": STATUS_LABELS,
         "auto_closed": STATUS_LABELS,
         "priority_changed": PRIORITY_LABELS,
-        "category_changed": {v: text for v, text, _hint in CATEGORY_CHOICES},
+        "category_changed": CATEGORY_LABELS,
     }.get(kind)
     if labels is not None and "to" in data:
         return gettext(
@@ -220,8 +221,8 @@ def desk_page(session: Session, case: Case, lang: str, *, now: datetime, base_ur
         )
         for e in case.events
     ]
-    category = {v: text for v, text, _hint in CATEGORY_CHOICES}.get(case.category, "")
-    outcome = dict(OUTCOME_CHOICES).get(case.desired_outcome, "")
+    category = CATEGORY_LABELS.get(case.category, "")
+    outcome = OUTCOME_LABELS.get(case.desired_outcome, "")
     state = due_state(case, now)
     assignee_id = case.assignee_id
     return DeskPage(

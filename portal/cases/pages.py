@@ -24,6 +24,7 @@ from portal.cases.attachments import (
 )
 from portal.cases.form_token import new_submission_id
 from portal.cases.intake import MAX_DESCRIPTION, FieldError
+from portal.cases.labels import CATEGORY_HINTS, CATEGORY_LABELS, OUTCOME_LABELS
 from portal.cases.models import Case, CaseEvent
 from portal.cases.updates import MAX_COMMENT, asks_feedback, can_write
 from portal.i18n import N_, gettext
@@ -32,27 +33,6 @@ from portal.sla.pause import is_paused
 from portal.sla.promise import case_promise, make_promise
 from portal.sla.words import PromiseText, describe
 
-CATEGORY_CHOICES = [
-    ("product", N_("A product"), N_("It arrived broken, does not work, or is not as described.")),
-    (
-        "service",
-        N_("Service or delivery"),
-        N_("Late, lost or wrong delivery, or how we treated you."),
-    ),
-    (
-        "billing",
-        N_("Billing or a misunderstanding"),
-        N_("A wrong amount, a missing refund, or something we did not explain well."),
-    ),
-    ("other", N_("Something else"), N_("Anything that does not fit above.")),
-]
-OUTCOME_CHOICES = [
-    ("refund", N_("A refund")),
-    ("replacement", N_("A replacement")),
-    ("repair", N_("A repair")),
-    ("explanation", N_("An explanation")),
-    ("other", N_("Something else")),
-]
 # Form order: the error summary lists problems in this order and links to these element ids.
 FIELD_ANCHORS = {
     "description": "description",
@@ -266,7 +246,7 @@ def promise_rows(session: Session, lang: str, now: datetime) -> list[PromiseRow]
             gettext(lang, label),
             describe(make_promise(session, category=value, lang=lang, at=now), lang),
         )
-        for value, label, _hint in CATEGORY_CHOICES
+        for value, label in CATEGORY_LABELS.items()
     ]
 
 
@@ -293,10 +273,10 @@ def complaint_page(
         staged=[(f, file_size(lang, f.size)) for f in staged],
         notice=gettext(lang, notice) if notice else "",
         categories=[
-            Choice(v, gettext(lang, label), gettext(lang, hint))
-            for v, label, hint in CATEGORY_CHOICES
+            Choice(v, gettext(lang, label), gettext(lang, CATEGORY_HINTS[v]))
+            for v, label in CATEGORY_LABELS.items()
         ],
-        outcomes=[Choice(v, gettext(lang, label)) for v, label in OUTCOME_CHOICES],
+        outcomes=[Choice(v, gettext(lang, label)) for v, label in OUTCOME_LABELS.items()],
         promises=list(promises),
         limits={
             "description": number(lang, MAX_DESCRIPTION),
@@ -317,8 +297,8 @@ def case_page(
 ) -> CasePage:
     """The customer's view: public events only, never an internal note or an agent's name."""
     label, next_step = STATUS_TEXT.get(case.status, FALLBACK_STATUS)
-    category = {v: text for v, text, _hint in CATEGORY_CHOICES}.get(case.category, "")
-    outcome = dict(OUTCOME_CHOICES).get(case.desired_outcome, "")
+    category = CATEGORY_LABELS.get(case.category, "")
+    outcome = OUTCOME_LABELS.get(case.desired_outcome, "")
     files: dict[int | None, list[tuple[int, str, str]]] = {}
     for a in case.attachments:
         files.setdefault(a.event_id, []).append((a.id, a.filename, file_size(lang, a.size)))

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from portal.cases.labels import CATEGORY_LABELS
 from portal.cases.models import CHANNELS
-from portal.cases.pages import CATEGORY_CHOICES
 from portal.i18n import LANGUAGES, N_
 from portal.insights.period import MAX_DAYS, PERIOD_CHOICES, Filters, Period
 
 CUSTOM = "custom"
 DEFAULT_DAYS = "30"
-CATEGORIES = tuple(value for value, _label, _hint in CATEGORY_CHOICES)
+CATEGORIES = tuple(CATEGORY_LABELS)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from portal.cases.pages import CATEGORY_CHOICES
+from portal.cases.labels import CATEGORY_LABELS
 from portal.i18n import LANGUAGE_NAMES, N_, gettext
 from portal.insights.report import Report
 from portal.insights.speed import ALL
@@ -19,7 +19,6 @@ from portal.insights.speed import ALL
 TEXT, COUNT, PERCENT, HOURS, RATING, DATE = "text", "count", "percent", "hours", "rating", "date"
 CHANGE_COUNT, CHANGE_PERCENT, CHANGE_RATING = "change_count", "change_percent", "change_rating"
 
-CATEGORY_LABELS = {value: label for value, label, _hint in CATEGORY_CHOICES}
 CHANNEL_LABELS = {
     "web": N_("Web form"),
     "email": N_("Email"),

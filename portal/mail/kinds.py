@@ -16,6 +16,7 @@ from babel.dates import get_timezone_name
 from sqlalchemy.orm import Session
 
 from portal.cases.access import token_for
+from portal.cases.labels import CATEGORY_LABELS, OUTCOME_LABELS
 from portal.cases.models import Case, CaseAccess
 from portal.i18n import N_, gettext
 from portal.mail.models import OutboxMessage
@@ -25,20 +26,6 @@ from portal.sla.words import describe
 
 SUMMARY_CHARS = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-CATEGORY_LABELS = {
-    "product": N_("A product"),
-    "service": N_("Service or delivery"),
-    "billing": N_("Billing or a misunderstanding"),
-    "other": N_("Something else"),
-}
-OUTCOME_LABELS = {
-    "refund": N_("A refund"),
-    "replacement": N_("A replacement"),
-    "repair": N_("A repair"),
-    "explanation": N_("An explanation"),
-    "other": N_("Something else"),
-}
 
 
 class MissingMailData(LookupError):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.desk import PRIORITY_LABELS
-from portal.cases.pages import CATEGORY_CHOICES
+from portal.cases.labels import CATEGORY_LABELS
 from portal.i18n import LANGUAGE_NAMES, LANGUAGES, N_, babel_locale, format_clock, gettext
 from portal.sla.admin import (
     WEEKDAYS,
@@ -189,7 +189,7 @@ def overview(session: Session, lang: str, now: datetime) -> dict[str, Any]:
     ]
     day_hours = config.calendar_for("en").working_day_length() / timedelta(hours=1)
     policies = {(p.category, p.priority): p for p in session.scalars(select(SlaPolicy))}
-    category_labels = {value: label for value, label, _hint in CATEGORY_CHOICES}
+    category_labels = CATEGORY_LABELS
     values: dict[str, str] = {}
     policy_rows = []
     for category in CATEGORIES:

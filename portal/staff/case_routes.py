@@ -25,7 +25,7 @@ from portal.cases.desk import (
     find_case,
     staff_attachment,
 )
-from portal.cases.pages import CATEGORY_CHOICES
+from portal.cases.labels import CATEGORY_LABELS
 from portal.cases.queue import STATUSES, Queue, QueueFilter, load_queue
 from portal.cases.updates import AGENT_STATUSES
 from portal.i18n import LANGUAGE_NAMES, N_, gettext
@@ -78,7 +78,7 @@ def _queue_context(queue: Queue) -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "due_labels": DUE_LABELS,
         "priority_labels": PRIORITY_LABELS,
-        "category_labels": {v: text for v, text, _hint in CATEGORY_CHOICES},
+        "category_labels": CATEGORY_LABELS,
         "language_names": LANGUAGE_NAMES,
         "previous_url": page_url(f.page - 1) if f.page > 1 else "",
         "next_url": page_url(f.page + 1) if f.page < queue.pages else "",
@@ -148,7 +148,7 @@ def desk_context(desk: DeskPage) -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "priority_labels": PRIORITY_LABELS,
         "due_labels": DUE_LABELS,
-        "categories": [(v, text) for v, text, _hint in CATEGORY_CHOICES],
+        "categories": list(CATEGORY_LABELS.items()),
         "language_names": LANGUAGE_NAMES,
     }
 
