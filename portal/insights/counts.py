@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 from portal.cases.models import Case
 from portal.insights.models import DailyCases
 from portal.insights.period import Filters, Period, both_periods, day_of, local_day
-from portal.insights.summary import COUNTS, RATINGS, count_columns, first_promise, summary_zone
+from portal.insights.summary import (
+    ANY,
+    COUNTS,
+    RATINGS,
+    count_columns,
+    first_promise,
+    summary_zone,
+)
 
 __all__ = ["RATINGS", "DayCount", "first_promise", "load_counts"]
 
@@ -85,7 +92,10 @@ def load_counts(
                 DailyCases.day >= period.previous().first,
                 DailyCases.day <= period.last,
             )
-            .where(*filters.clauses(DailyCases))
+            .where(
+                DailyCases.channel == (filters.channel or ANY),
+                *Filters(filters.category, filters.lang).clauses(DailyCases),
+            )
             .group_by(DailyCases.day, DailyCases.category, DailyCases.lang)
         )
         keyed = {(row[0], str(row[1]), str(row[2])): row[3:] for row in rows}

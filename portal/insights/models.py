@@ -13,7 +13,8 @@ from portal.db.base import Base
 
 
 class DailyCases(Base):
-    """Cases created on one local day with one category, language and channel."""
+    """Cases created on one local day with one category, language and channel (and, with
+    channel ``""``, with any channel: the rows read when no channel is chosen)."""
 
     __tablename__ = "insights_daily_cases"
 
@@ -38,7 +39,8 @@ class DailyCases(Base):
 
 class DailyTimes(Base):
     """Working times of the cases created on one local day with one category, language and
-    channel, as counts per bucket (``insights.summary.BUCKETS``; 32-bit little-endian counters,
+    channel (``""`` for any language or any channel: rows rolled up for unfiltered pages),
+    as counts per bucket (``insights.summary.BUCKETS``; 32-bit little-endian counters,
     see ``insights.histograms``), so the percentiles of any run of days are a sum of short
     arrays rather than a count over every case."""
 

@@ -2,11 +2,11 @@
 
 Percentiles use the nearest-rank rule (the value at rank ceil(p × n) of the sorted values, so the
 median of four values is the second). The page reads per-day histograms from the summary
-(``insights_daily_times`` per day, category, language and channel: tenths of an hour below
-10 h, hours below 100 h, tens of hours beyond), summed as whole arrays at once
-(``insights.histograms``); without the summary SQL counts the cases per category and tenth of
-an hour, on both databases alike. Either way the ranks are walked over a few hundred buckets
-instead of sorting every case.
+(``insights_daily_times`` per day, category, language and channel, and rolled up over any
+language and channel: tenths of an hour below 10 h, hours below 100 h, tens of hours beyond),
+one row per day and category summed as whole arrays at once (``insights.histograms``); without
+the summary SQL counts the cases per category and tenth of an hour, on both databases alike.
+Either way the ranks are walked over a few hundred buckets instead of sorting every case.
 
 The promise-kept rate uses the first promise made to the customer (``original_promised_at``
 when a later, honest update moved ``promised_at``): kept when the first public reply came at or
@@ -35,7 +35,14 @@ from portal.insights.period import (
     week_start,
     within,
 )
-from portal.insights.summary import BUCKET_S, BUCKETS, bucket_seconds, summary_zone, work_bucket
+from portal.insights.summary import (
+    ANY,
+    BUCKET_S,
+    BUCKETS,
+    bucket_seconds,
+    summary_zone,
+    work_bucket,
+)
 
 ALL = ""  # the row for every category (or language) together
 
@@ -163,7 +170,11 @@ def _summarised_percentiles(
             DailyTimes.day >= period.previous().first,
             DailyTimes.day <= period.last,
         )
-        .where(*filters.clauses(DailyTimes))
+        .where(
+            DailyTimes.lang == (filters.lang or ANY),
+            DailyTimes.channel == (filters.channel or ANY),
+            *([DailyTimes.category == filters.category] if filters.category else []),
+        )
     )
     first, last = period.first, period.last
     for day, category, *blobs in rows:

@@ -59,6 +59,9 @@ COUNTS = (
 )
 
 
+ANY = ""  # the summaries' language or channel for "any language", "any channel"
+
+
 def first_promise() -> ColumnElement[datetime]:
     """The promise in the acknowledgement, even when a later update moved ``promised_at``."""
     return func.coalesce(Case.original_promised_at, Case.promised_at)
@@ -112,20 +115,35 @@ def _recount(session: Session, zone: ZoneInfo, days: list[date]) -> None:
             .where(Case.created_at >= start, Case.created_at < end)
             .group_by(day, Case.category, Case.lang, Case.channel)
         ).all()
-        values = [
-            {
-                "tz": zone.key,
-                "day": day_of(row[0]),
-                "category": row[1],
-                "lang": row[2],
-                "channel": row[3],
-                **{name: int(v or 0) for name, v in zip(COUNTS, row[4:], strict=True)},
-            }
-            for row in rows
-        ]
+        values: dict[tuple[date, str, str, str], dict[str, int]] = {}
+        for row in rows:
+            counts = [int(v or 0) for v in row[4:]]
+            day_number, category, lang, channel = day_of(row[0]), row[1], row[2], row[3]
+            # Each channel, and every channel together (read when no channel is chosen).
+            for key in ((day_number, category, lang, channel), (day_number, category, lang, ANY)):
+                found = values.setdefault(key, dict.fromkeys(COUNTS, 0))
+                for name, value in zip(COUNTS, counts, strict=True):
+                    found[name] += value
         _recount_times(session, zone, day, start, end, first, last)
         if values:
-            session.execute(DailyCases.__table__.insert(), values)
+            session.execute(
+                DailyCases.__table__.insert(),
+                [
+                    {"tz": zone.key, "day": d, "category": c, "lang": lang, "channel": ch, **n}
+                    for (d, c, lang, ch), n in values.items()
+                ],
+            )
+
+
+def _rolled_up(
+    day: date, category: str, lang: str, channel: str
+) -> tuple[tuple[date, str, str, str], ...]:
+    return (
+        (day, category, lang, channel),
+        (day, category, lang, ANY),
+        (day, category, ANY, channel),
+        (day, category, ANY, ANY),
+    )
 
 
 def coarse_bucket(fine: int) -> int:
@@ -161,8 +179,9 @@ def _recount_times(
     first: date,
     last: date,
 ) -> None:
-    """The working-time histograms of the days ``first``..``last`` (per day, category, language
-    and channel)."""
+    """The working-time histograms of the days ``first``..``last``: per day, category, language
+    and channel, and rolled up over any language and any channel (``ANY``), so the page reads one
+    row per day and category whatever the filters."""
     session.execute(
         delete(DailyTimes).where(
             DailyTimes.tz == zone.key, DailyTimes.day >= first, DailyTimes.day <= last
@@ -179,11 +198,12 @@ def _recount_times(
             .where(Case.created_at >= start, Case.created_at < end, column.is_not(None))
             .group_by(day, Case.category, Case.lang, Case.channel, bucket)
         ):
-            key = (day_of(number), str(category), str(lang), str(channel))
-            counts = lists.setdefault(
-                key, {"first_response": [0] * BUCKETS, "resolution": [0] * BUCKETS}
-            )
-            counts[name][coarse_bucket(int(fine))] += int(count)
+            index, n = coarse_bucket(int(fine)), int(count)
+            for key in _rolled_up(day_of(number), str(category), str(lang), str(channel)):
+                counts = lists.setdefault(
+                    key, {"first_response": [0] * BUCKETS, "resolution": [0] * BUCKETS}
+                )
+                counts[name][index] += n
     rows = [
         {
             "tz": zone.key,

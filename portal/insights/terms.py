@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from portal.cases.models import Case
 from portal.insights.period import Filters, Period, within
 
 SAMPLE = 300
+CACHED_DESCRIPTIONS = 4096  # the samples of a page (8 × 300) and then some
 MIN_COMPLAINTS = 3
 LIMIT = 8
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -52,8 +53,11 @@ def stop_words(lang: str) -> frozenset[str]:
     return frozenset(stopwords_for_language(code)) if has_stopwords(code) else frozenset()
 
 
-def terms_of(text: str, lang: str) -> set[str]:
-    """The words and two-word phrases of one description, without stop words."""
+@lru_cache(maxsize=CACHED_DESCRIPTIONS)
+def terms_of(text: str, lang: str) -> frozenset[str]:
+    """The words and two-word phrases of one description, without stop words (remembered per
+    text and language: the page reads the same latest descriptions again and again, and a text
+    that changed is simply a new key)."""
     stops = stop_words(lang)
     found: set[str] = set()
     previous = ""
@@ -65,7 +69,7 @@ def terms_of(text: str, lang: str) -> set[str]:
         if previous:
             found.add(f"{previous} {word}")
         previous = word
-    return found
+    return frozenset(found)
 
 
 def _documents(
