@@ -39,6 +39,7 @@ from portal.staff import routes as staff_routes
 from portal.staff import sla_routes as staff_sla_routes
 from portal.staff.guards import STAFF_EXCEPTION_HANDLERS, staff_headers_hook
 from portal.web import errors, routes
+from portal.web.compression import GzipWhenWritten
 from portal.web.deps import provide_services
 from portal.web.security import security_headers_hook
 from portal.web.templating import STATIC_DIR, make_environment
@@ -106,7 +107,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             exclude=["/static", "/health", "/ready"],
         ),
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=512, gzip_compress_level=6
+            backend="gzip",
+            minimum_size=512,
+            gzip_compress_level=6,
+            compression_facade=GzipWhenWritten,
         ),
         plugins=[HTMXPlugin()],
         middleware=_proxy_middleware(settings),

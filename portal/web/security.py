@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 CSP = "; ".join(
@@ -31,16 +30,23 @@ BASE_HEADERS = {
 
 
 def security_headers_hook(hsts: bool):  # type: ignore[no-untyped-def]
-    """A ``before_send`` hook adding the headers unless a route set its own value."""
+    """A ``before_send`` hook adding the headers unless a route set its own value.
+
+    It runs on every response, so it works on the message's raw header list: one pass to see
+    which names are there, then the missing ones appended already encoded.
+    """
+    defaults = dict(BASE_HEADERS)
+    if hsts:
+        defaults["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    encoded = [(name.encode(), value.encode()) for name, value in defaults.items()]
 
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in BASE_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
-        if hsts and "strict-transport-security" not in headers:
-            headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+        headers = message.get("headers")
+        if headers is None or not isinstance(headers, list):
+            headers = message["headers"] = list(headers or [])
+        present = {name.lower() for name, _value in headers}
+        headers.extend(item for item in encoded if item[0] not in present)
 
     return before_send
