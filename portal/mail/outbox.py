@@ -12,6 +12,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, func, insert, select, type_coerce, update
@@ -54,7 +55,13 @@ def recipient_key(address: str) -> str:
 
 def sender_address(settings: Settings) -> str:
     """The bare address of ``settings.mail_from`` (``Svar <noreply@x>`` → ``noreply@x``)."""
-    return parseaddr(settings.mail_from)[1] or "noreply@svar.localhost"
+    return _bare_address(settings.mail_from)
+
+
+@lru_cache(maxsize=16)
+def _bare_address(mail_from: str) -> str:
+    # Remembered: every complaint asks twice (its Message-ID and the mail-loop check).
+    return parseaddr(mail_from)[1] or "noreply@svar.localhost"
 
 
 def new_message_id(settings: Settings) -> str:
