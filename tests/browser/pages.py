@@ -9,7 +9,7 @@ import zlib
 from email.message import EmailMessage
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import FilePayload, Locator, Page
+from playwright.sync_api import FilePayload, Locator, Page, Route
 
 LANGS = ("en", "sv", "nb")
 _axe = Axe()
@@ -20,6 +20,36 @@ def axe_check(page: Page, what: str = "") -> None:
     result = _axe.run(page)
     where = f"{what} ({page.url})" if what else page.url
     assert result.violations_count == 0, f"axe-core on {where}:\n{result.generate_report()}"
+
+
+def axe_check_without_js(page: Page, what: str = "") -> None:
+    """axe-core on a page opened with JavaScript switched off, as that browser shows it.
+
+    axe-core itself is JavaScript, and a page without it never runs it; so the page's HTML as the
+    script-less browser got it is opened again in a second tab that runs axe-core but blocks the
+    page's own scripts (htmx never starts), with the same styles and images.
+    """
+    html, url = page.content(), page.url
+    browser = page.context.browser
+    assert browser is not None
+    checker = browser.new_context()
+    try:
+        tab = checker.new_page()
+
+        def serve(route: Route) -> None:
+            request = route.request
+            if request.is_navigation_request() and request.url == url:
+                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+            elif request.resource_type == "script":
+                route.abort()
+            else:
+                route.continue_()
+
+        tab.route("**/*", serve)
+        tab.goto(url)
+        axe_check(tab, f"{what}, without JavaScript" if what else "without JavaScript")
+    finally:
+        checker.close()
 
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:

@@ -1,7 +1,7 @@
 """The customer's side of the conversation in Chromium: adding information with a file on the
 status page and answering "Is your problem solved?" with a rating — with htmx (the page takes in
 the agent's reply and the question by itself, without a reload) and without JavaScript; axe-core
-on every state of the page (axe-core itself needs JavaScript, so it runs in the htmx test)."""
+on every state of the page, with JavaScript and as a browser without it shows the page."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from portal.cases.updates import add_public_reply, change_status
 from portal.services import Services
 from portal.staff.models import StaffUser
 
-from .pages import REFERENCE, attachment_file, axe_check, field, png_bytes
+from .pages import REFERENCE, attachment_file, axe_check, axe_check_without_js, field, png_bytes
 
 # The status page polls for news every 20 seconds; the tests move the page's clock past that.
 REFRESH_MS = 21_000
@@ -76,16 +76,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _add_information(page: Page, text: str, filename: str, *, check: bool = True) -> None:
+def _add_information(
+    page: Page, text: str, filename: str, *, check: Callable[[Page, str], None] = axe_check
+) -> None:
     """Send the "Add information" form empty (refused beside the field), then with text and file.
 
-    ``check``: run axe-core on the page with the error (it needs JavaScript)."""
+    ``check``: how axe-core sees the page with the error (``axe_check_without_js`` without JS)."""
     form = page.locator("#add-information form")
     form.locator("button[type=submit]").click()
     expect(page.locator("#add-information .error-summary")).to_be_visible()
     expect(page.locator("#message-error")).to_be_visible()
-    if check:
-        axe_check(page, "status page, add information with an error")
+    check(page, "status page, add information with an error")
 
     page.locator("#message").fill(text)
     form.locator("input[type=file][name=attachments]").set_input_files(
@@ -157,13 +158,16 @@ def test_without_javascript_information_and_the_answer_are_plain_forms(
     reference = _complain(page, live_server, "sv")
     page.goto(live_server.at(f"/sv/case/{reference}"))
     expect(page.locator("html")).to_have_attribute("lang", "sv")
+    axe_check_without_js(page, "status page, new case")
 
-    _add_information(page, "Kartongen var också blöt.", "kartong.png", check=False)
+    _add_information(page, "Kartongen var också blöt.", "kartong.png", check=axe_check_without_js)
+    axe_check_without_js(page, "status page after adding information")
 
     _resolve(live_server, reference)
     page.reload()
     solved = page.locator("#solved")
     expect(solved.get_by_role("heading", name="Är problemet löst?")).to_be_visible()
+    axe_check_without_js(page, "status page asking whether the problem is solved")
 
     solved.locator("input[name=rating][value='2']").check()
     solved.locator("textarea[name=comment]").fill("Lampan fungerar fortfarande inte.")
@@ -174,6 +178,7 @@ def test_without_javascript_information_and_the_answer_are_plain_forms(
     expect(kept.locator("textarea[name=comment]")).to_have_value(
         "Lampan fungerar fortfarande inte."
     )
+    axe_check_without_js(page, "solved question with an error")
 
     kept.locator("input[name=answer][value=no]").check()
     kept.locator("button[type=submit]").click()
@@ -183,3 +188,4 @@ def test_without_javascript_information_and_the_answer_are_plain_forms(
     expect(page.locator(".status-badge")).not_to_have_text("Löst")
     expect(page.locator("#solved")).to_have_count(0)
     expect(page.locator("#add-information")).to_be_visible()
+    axe_check_without_js(page, "status page after answering no")
