@@ -27,7 +27,6 @@ from portal.cases.routes import (
     case_cookie,
     case_not_found,
     cookie_name,
-    post_limit,
 )
 from portal.cases.updates import (
     Feedback,
@@ -40,6 +39,7 @@ from portal.cases.updates import (
 from portal.db.base import utcnow
 from portal.services import Services
 from portal.settings import Settings
+from portal.web.deps import post_limit
 from portal.web.forms import form_attachments, form_text
 
 MAX_SUBMISSION_ID = 64

@@ -9,14 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
@@ -51,7 +50,7 @@ from portal.i18n import N_
 from portal.knowledge.complaint_routes import note_complaint_sent
 from portal.services import Services
 from portal.settings import Settings
-from portal.web.deps import client_ip, requires_known_language
+from portal.web.deps import post_limit, requires_known_language
 from portal.web.forms import form_attachments, form_text
 
 CASE_COOKIE_PREFIX = "svar_case_"
@@ -71,9 +70,9 @@ GUARDS = [requires_known_language]
 def case_route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
     """The handlers, with per-client POST rate limits taken from ``settings``."""
     complaint_limit = post_limit(
-        "complaint", settings.scaled(settings.complaint_rate_limit_per_hour)
+        "complaint", settings.scaled(settings.complaint_rate_limit_per_hour), "hour"
     )
-    track_limit = post_limit("track", settings.scaled(settings.track_rate_limit_per_hour))
+    track_limit = post_limit("track", settings.scaled(settings.track_rate_limit_per_hour), "hour")
     return [
         get("/{lang:str}/complaint", guards=GUARDS, name="complaint")(show_complaint_form),
         post(
@@ -96,23 +95,6 @@ def case_route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
         get("/{lang:str}/track", guards=GUARDS, name="track")(show_track_form),
         post("/{lang:str}/track", guards=GUARDS, middleware=[track_limit.middleware])(send_track),
     ]
-
-
-def post_limit(name: str, count: int, unit: Literal["minute", "hour"] = "hour") -> RateLimitConfig:
-    """Per-client limit on one route's POSTs: ``count`` per ``unit``."""
-
-    def identifier(request: Request[Any, Any, Any]) -> str:
-        return f"{name}:{client_ip(request)}"
-
-    async def only_posts(request: Request[Any, Any, Any]) -> bool:
-        # async: a plain function here would be run in a worker thread on every request.
-        return request.method == "POST"
-
-    return RateLimitConfig(
-        rate_limit=(unit, count),
-        identifier_for_request=identifier,
-        check_throttle_handler=only_posts,
-    )
 
 
 def cookie_name(reference: str) -> str:

@@ -23,7 +23,7 @@ from litestar.response import Redirect, Response, Template
 from kb.feedback import COMMENT_MAX
 from portal.i18n import gettext
 from portal.knowledge.pages import ArticlePage
-from portal.knowledge.routes import GUARDS, BlockTemplate, cookie, is_htmx, post_limit
+from portal.knowledge.routes import GUARDS, BlockTemplate, cookie, is_htmx
 from portal.knowledge.site import KnowledgeSite
 from portal.knowledge.visitors import (
     SESSION_COOKIE,
@@ -35,6 +35,7 @@ from portal.knowledge.visitors import (
 )
 from portal.services import Services
 from portal.settings import Settings
+from portal.web.deps import post_limit
 
 ASK, THANKS = "ask", "thanks"  # after "no": ask what was missing; after a vote or comment
 STATES = ("", ASK, THANKS)
@@ -136,7 +137,7 @@ async def send_feedback(
 
 
 def route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
-    limit = post_limit("feedback", settings.scaled(settings.post_rate_limit_per_minute))
+    limit = post_limit("feedback", settings.scaled(settings.post_rate_limit_per_minute), "minute")
     return [
         get("/{lang:str}/kb/{slug:str}", guards=GUARDS, name="article")(show_article),
         post(

@@ -18,11 +18,12 @@ from litestar.params import FromPath
 from litestar.response import Response, Template
 
 from portal.knowledge.pages import article_url
-from portal.knowledge.routes import GUARDS, cookie, post_limit
+from portal.knowledge.routes import GUARDS, cookie
 from portal.knowledge.site import KnowledgeSite, record_complaint_sent
 from portal.knowledge.visitors import SESSION_COOKIE, new_id, valid_id
 from portal.services import Services
 from portal.settings import Settings
+from portal.web.deps import post_limit
 
 DESCRIPTION_MAX = 5000
 MIN_LETTERS = 3
@@ -83,7 +84,7 @@ async def note_complaint_sent(
 
 def route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
     per_minute = settings.scaled(settings.post_rate_limit_per_minute * SUGGESTION_LIMIT_FACTOR)
-    limit = post_limit("suggestions", per_minute)
+    limit = post_limit("suggestions", per_minute, "minute")
     return [
         post(
             "/{lang:str}/complaint/suggestions",

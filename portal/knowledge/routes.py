@@ -13,7 +13,6 @@ from litestar import Request, get
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
@@ -62,22 +61,6 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
 
 def provide_knowledge(request: Request[Any, Any, Any]) -> KnowledgeSite:
     return request.app.state.knowledge  # type: ignore[no-any-return]
-
-
-def post_limit(name: str, per_minute: int) -> RateLimitConfig:
-    """A per-client limit on a route's POSTs (the GETs stay free)."""
-
-    def identifier(request: Request[Any, Any, Any]) -> str:
-        return f"{name}:{client_ip(request)}"
-
-    async def only_posts(request: Request[Any, Any, Any]) -> bool:
-        return request.method == "POST"
-
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute),
-        identifier_for_request=identifier,
-        check_throttle_handler=only_posts,
-    )
 
 
 def cookie(name: str, value: str, settings: Settings, max_age: int | None) -> Cookie:
