@@ -5,8 +5,9 @@ Six months of history (200,000 cases with their timelines, and the searches and 
 suggestions of those months) is written by ``portal.demo.history``, the working times are
 measured once (as the page does for new cases) and the daily summary is built. Then
 ``GET /staff/insights?period=90`` is requested in-process, signed in as an admin who is also an
-agent (every section). The figure is the server time of one request: p50
-and p95 over the samples. Target: ≤ 300 ms on each database.
+agent (every section): by a viewer in Stockholm, by one in London (whose first request builds
+London's summaries, timed on its own) and with a language filter. The figure is the server time
+of one request: p50 and p95 over the samples. Target: ≤ 300 ms on each database.
 
 PostgreSQL: ``PORTAL_BENCH_DATABASE_URL`` or the local server
 ``postgresql://postgres@127.0.0.1:5432/postgres``; a throwaway database is created and dropped.
@@ -42,6 +43,12 @@ DAYS = 180
 END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PATH = "/staff/insights?period=90"
+# (label, the viewer's time zone, the page requested)
+VIEWS = (
+    ("", "Europe/Stockholm", PATH),
+    ("viewer in London", "Europe/London", PATH),
+    ("language filter", "Europe/Stockholm", PATH + "&lang=sv"),
+)
 
 
 def populate(url: str, *, cases: int = CASES, days: int = DAYS, seed: int = 6) -> dict[str, float]:
@@ -82,8 +89,9 @@ def populate(url: str, *, cases: int = CASES, days: int = DAYS, seed: int = 6) -
     return {"insert": inserted, "measure": measured, "summary": summarised}
 
 
-def _timings(env: dict[str, str], samples: int) -> list[float]:
-    """Server time of ``GET /staff/insights?period=90``, in-process, signed in as admin+agent."""
+def _timings(env: dict[str, str], samples: int) -> dict[str, tuple[float, list[float]]]:
+    """Per view: the first request's time and the server times of ``samples`` requests after
+    two warm-up requests, in-process, signed in as admin+agent in the view's time zone."""
     from litestar.testing import TestClient
 
     from portal.app import create_app
@@ -95,51 +103,71 @@ def _timings(env: dict[str, str], samples: int) -> list[float]:
     settings = Settings.from_env(env)
     services = Services.build(settings)
     services.clock = lambda: END
-    with services.write() as session:
-        user = accounts.create_user(
-            session, "bench@example.com", "bench password 0123", ["admin", "agent"], "Bench"
-        )
-        token = sessions.open_session(session, user, now=END)
-    timings = []
+    found: dict[str, tuple[float, list[float]]] = {}
     try:
         with TestClient(create_app(settings, services), base_url="http://bench.local") as client:
-            client.cookies.set(SESSION_COOKIE, token, domain="bench.local", path="/staff")
-            for i in range(samples + 2):  # two warm-up requests
-                started = time.perf_counter()
-                response = client.get(PATH)
-                elapsed = time.perf_counter() - started
-                if response.status_code != 200:
-                    raise RuntimeError(f"{PATH} answered {response.status_code}")
-                if i >= 2:
-                    timings.append(elapsed)
+            for n, (label, zone, path) in enumerate(VIEWS):
+                with services.write() as session:
+                    user = accounts.create_user(
+                        session,
+                        f"bench{n}@example.com",
+                        "bench password 0123",
+                        ["admin", "agent"],
+                        "Bench",
+                    )
+                    accounts.set_own_time_zone(session, user, zone)
+                    token = sessions.open_session(session, user, now=END)
+                client.cookies.set(SESSION_COOKIE, token, domain="bench.local", path="/staff")
+                timings, first = [], 0.0
+                for i in range(samples + 2):  # two warm-up requests
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    elapsed = time.perf_counter() - started
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{path} answered {response.status_code}")
+                    if i == 0:
+                        first = elapsed
+                    if i >= 2:
+                        timings.append(elapsed)
+                found[label] = (first, timings)
     finally:
         services.close()
-    return timings
+    return found
 
 
-def _result(name: str, timings: list[float], setup: dict[str, float]) -> Result:
-    p50, p95 = percentile(timings, 50), percentile(timings, 95)
-    return Result(
-        name,
-        f"p50 {ms(p50)}, p95 {ms(p95)}",
-        "≤ 300 ms",
-        verdict(p95 <= TARGET_S),
-        [
-            f"{len(timings)} requests; insert {setup['insert']:.0f} s, "
-            f"working times measured in {setup['measure']:.0f} s and the daily summary built "
-            f"in {setup['summary']:.0f} s (once, not per request)"
-        ],
-    )
+def _results(
+    name: str, views: dict[str, tuple[float, list[float]]], setup: dict[str, float]
+) -> list[Result]:
+    found = []
+    for label, (first, timings) in views.items():
+        p50, p95 = percentile(timings, 50), percentile(timings, 95)
+        notes = [f"{len(timings)} requests; first request {ms(first)}"]
+        if not label:
+            notes.append(
+                f"insert {setup['insert']:.0f} s, working times measured in "
+                f"{setup['measure']:.0f} s and the daily summary built in "
+                f"{setup['summary']:.0f} s (once, not per request)"
+            )
+        found.append(
+            Result(
+                f"{name}, {label}" if label else name,
+                f"p50 {ms(p50)}, p95 {ms(p95)}",
+                "≤ 300 ms",
+                verdict(p95 <= TARGET_S),
+                notes,
+            )
+        )
+    return found
 
 
-def _sqlite(work: Path, cases: int, samples: int) -> Result:
+def _sqlite(work: Path, cases: int, samples: int) -> list[Result]:
     env = portal_env(work, PORTAL_OUTBOX_IN_PROCESS="false")
     url = migrate(env)
     setup = populate(url, cases=cases)
-    return _result(f"insights page, {cases:,} cases, SQLite", _timings(env, samples), setup)
+    return _results(f"insights page, {cases:,} cases, SQLite", _timings(env, samples), setup)
 
 
-def _postgres(work: Path, cases: int, samples: int) -> Result:
+def _postgres(work: Path, cases: int, samples: int) -> list[Result]:
     server = make_url(os.environ.get("PORTAL_BENCH_DATABASE_URL") or PG_DEFAULT)
     name = f"svar_bench_insights_{uuid.uuid4().hex[:8]}"
     from portal.settings import normalise_database_url
@@ -160,7 +188,7 @@ def _postgres(work: Path, cases: int, samples: int) -> Result:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    return _result(f"insights page, {cases:,} cases, PostgreSQL", timings, setup)
+    return _results(f"insights page, {cases:,} cases, PostgreSQL", timings, setup)
 
 
 def run(quick: bool = True) -> list[Result]:
@@ -170,7 +198,7 @@ def run(quick: bool = True) -> list[Result]:
     for label, measure in (("SQLite", _sqlite), ("PostgreSQL", _postgres)):
         with data_dir("svar-bench-insights-") as work:
             try:
-                results.append(measure(work, CASES, samples))
+                results.extend(measure(work, CASES, samples))
             except Exception as exc:  # a missing server is reported, never a crash
                 name = f"insights page, {CASES:,} cases, {label}"
                 results.append(skipped(name, f"{type(exc).__name__}: {exc}", "≤ 300 ms"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,8 +100,11 @@ def _offset(moment: datetime, tz: ZoneInfo) -> int:
     return int(delta.total_seconds()) if delta else 0
 
 
+@lru_cache(maxsize=256)
 def offset_ranges(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, int]]:
-    """``[(until, offset seconds), ...]``: the offset that applies before each ``until``."""
+    """``[(until, offset seconds), ...]``: the offset that applies before each ``until``
+    (remembered: a page asks for the same few spans several times, and a zone's rules do not
+    change while the process runs). Callers must not change the list."""
     ranges: list[tuple[datetime, int]] = []
     cursor, current = start, _offset(start, tz)
     while cursor < end:
