@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.utils import format_datetime, parseaddr
-from functools import cache
+from functools import cache, lru_cache
 
 from jinja2 import Environment
 from sqlalchemy.orm import Session
@@ -24,7 +24,6 @@ from portal.mail import (
 from portal.mail.kinds import KINDS, MissingMailData, one_line
 from portal.mail.mime import address, multipart_alternative
 from portal.mail.models import OutboxMessage
-from portal.mail.outbox import sender_address
 from portal.settings import Settings
 from portal.web.templating import make_environment
 
@@ -61,16 +60,22 @@ def subject_for(kind: str, reference: str, lang: str) -> str:
 
 def sender(settings: Settings, person: str = "") -> str:
     """The portal's From; with ``person``, their name beside the portal's own address."""
-    portal_name, portal_address = parseaddr(settings.mail_from)
+    return _from_header(settings.mail_from, one_line(person))
+
+
+@lru_cache(maxsize=256)
+def _from_header(mail_from: str, person: str) -> str:
+    # Remembered: automatic mail always has the same From, and parsing it is not free.
+    portal_name, portal_address = parseaddr(mail_from)
     display = one_line(portal_name)
     if person:
-        display = f"{one_line(person)} ({display})" if display else one_line(person)
+        display = f"{person} ({display})" if display else person
     try:
         if not portal_address:
             raise ValueError("no address in PORTAL_MAIL_FROM")
-        return address(display[:120], sender_address(settings) if person else portal_address)
+        return address(display[:120], portal_address)
     except (ValueError, IndexError):
-        return one_line(settings.mail_from)
+        return one_line(mail_from)
 
 
 def thread_ids(payload: dict[str, object]) -> tuple[str, list[str]]:
