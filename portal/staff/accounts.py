@@ -346,6 +346,12 @@ def totp_secret(user: StaffUser, *, secret_key: str) -> str | None:
     return totp_storage.open_secret(user.totp_secret, secret_key, user.id)
 
 
+def totp_unreadable(user: StaffUser, *, secret_key: str) -> bool:
+    """Two-step sign-in is on but its secret cannot be opened (``PORTAL_SECRET_KEY`` changed):
+    no code can pass until an admin turns it off and the person sets it up again."""
+    return user.totp_enabled and totp_secret(user, secret_key=secret_key) is None
+
+
 def verify_totp(user: StaffUser, code: str, now: datetime, *, secret_key: str) -> bool:
     """Is ``code`` valid now (±30 s) and not used before? Records its step when it is.
 

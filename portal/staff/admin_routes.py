@@ -46,7 +46,8 @@ def _roles(form: FormMultiDict) -> list[str]:
     return [str(value) for value in form.getall("roles", [])]
 
 
-def _user_view(user: StaffUser) -> dict[str, Any]:
+def _user_view(user: StaffUser, secret_key: str | None = None) -> dict[str, Any]:
+    """What the user pages show; with ``secret_key``, also whether their second factor opens."""
     return {
         "id": user.id,
         "email": user.email,
@@ -55,6 +56,8 @@ def _user_view(user: StaffUser) -> dict[str, Any]:
         "roles": sorted(user.roles),
         "active": user.active,
         "totp_enabled": user.totp_enabled,
+        "totp_unreadable": secret_key is not None
+        and accounts.totp_unreadable(user, secret_key=secret_key),
         "created_at": user.created_at,
         "last_login_at": user.last_login_at,
     }
@@ -140,7 +143,8 @@ def _detail(services: Services, user_id: int) -> dict[str, Any] | None:
         if user is None:
             return None
         history = audit_entries(session, target=("staff_users", str(user_id)), limit=20)
-        return {"user": _user_view(user), "history": history.entries}
+        user_view = _user_view(user, services.settings.secret_key)
+        return {"user": user_view, "history": history.entries}
 
 
 async def _user_page(

@@ -54,7 +54,11 @@ class StaffSignInRequired(NotAuthorizedException):
 
 
 class StaffForbidden(PermissionDeniedException):
-    """Signed in, but without a role this page needs."""
+    """Signed in, but without a role this page needs (``roles``: any of them would do)."""
+
+    def __init__(self, roles: frozenset[str] | tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.roles = tuple(sorted(roles))
 
 
 def _services(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
@@ -89,7 +93,7 @@ def requires_role(*roles: str) -> Guard:
         if identity is None:
             raise StaffSignInRequired()
         if not identity.has_role(*roles):
-            raise StaffForbidden()
+            raise StaffForbidden(roles)
 
     guard.__name__ = f"requires_role({', '.join(roles)})"
     guard.staff_roles = frozenset(roles)  # type: ignore[attr-defined]
@@ -163,8 +167,11 @@ def redirect_to_sign_in(request: Request[Any, Any, Any], _exc: Exception) -> Res
     return Redirect(location, status_code=303)
 
 
-def forbidden(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
-    return staff_template(request, "staff/forbidden.html", status_code=403)
+def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The page names the role it needs; an admin is shown where to add it (roles are separate:
+    being an admin opens neither the case desk nor the knowledge base)."""
+    needed = getattr(exc, "roles", ())
+    return staff_template(request, "staff/forbidden.html", {"needed": needed}, status_code=403)
 
 
 STAFF_EXCEPTION_HANDLERS = {

@@ -31,6 +31,11 @@ from portal.web.deps import client_ip
 
 WRONG_CREDENTIALS = N_("The email address or password is not right.")
 WRONG_CODE = N_("That code is not right. Enter the six digits your app shows now.")
+UNREADABLE_CODE = N_(
+    "Your two-step sign-in can no longer be checked: the portal's secret key was changed after "
+    "you set it up. Ask an admin to turn off two-step sign-in on your user page, then sign in "
+    "with your password and set it up again."
+)
 NOTICES = {
     "signed_out": N_("You have signed out."),
     "everywhere": N_("You have signed out on every device."),
@@ -197,7 +202,8 @@ async def code_submit(
     if not result.ok or result.token is None:
         await throttle.failed(email, client)
         lang = staff_lang(request)
-        context = {"next": next_path, "errors": {"code": gettext(lang, WRONG_CODE)}}
+        message = UNREADABLE_CODE if result.code_unreadable else WRONG_CODE
+        context = {"next": next_path, "errors": {"code": gettext(lang, message)}}
         return staff_template(request, "staff/login_code.html", context, status_code=400)
     await throttle.succeeded(email)
     response: Response[Any] = Redirect(next_path, status_code=303)

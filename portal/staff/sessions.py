@@ -54,6 +54,8 @@ class SignInResult:
     token: str | None = None
     needs_code: bool = False
     user_id: int | None = None
+    # The code could not be checked at all: the stored secret no longer opens (see totp_storage).
+    code_unreadable: bool = False
 
 
 FAILED = SignInResult(ok=False)
@@ -207,6 +209,17 @@ def complete_second_factor(
     user = pending_second_factor(session, token, now=now, idle=idle)
     if user is None:
         return FAILED
+    if accounts.totp_unreadable(user, secret_key=secret_key):
+        record_audit(
+            session,
+            None,
+            "sign_in.failed",
+            user,
+            {"reason": "code_unreadable"},
+            client=client,
+            at=now,
+        )
+        return SignInResult(ok=False, user_id=user.id, code_unreadable=True)
     if not accounts.verify_totp(user, code, now, secret_key=secret_key):
         record_audit(
             session, None, "sign_in.failed", user, {"reason": "code"}, client=client, at=now

@@ -64,6 +64,11 @@ def test_the_article_list_filters_by_language_category_status_and_gaps(client, s
     assert _titles(client, "?missing=sv&lang=en") == ["Old news", "Paying by card", "Tracking"]
     assert _titles(client, "?stale=1") == ["Old news"]
     assert _count(client, "?status=draft").startswith("1 article matches.")
+    # The category column names the category in the editor's language, not by its key.
+    rows = parse(client.get("/staff/kb?lang=en&category=payment").text).find("tbody").find_all("tr")
+    assert [row.find_all("td")[3].text for row in rows] == ["Payment"]
+    rows = parse(client.get("/staff/kb?stale=1").text).find("tbody").find_all("tr")
+    assert [row.find_all("td")[3].text for row in rows] == ["—"]
 
 
 def test_the_list_sorts_by_not_helpful_votes_and_pages(client, services) -> None:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 import pytest
 from complaint_support import PNG, send
+from helpers import parse
 from litestar import Litestar
 from sqlalchemy import func, select
 from staff_support import (
     csrf_token,
+    heading,
     is_sign_in_redirect,
     load_user,
     make_staff,
@@ -313,7 +315,36 @@ def test_the_wrong_role_sees_a_page_saying_so(client, services) -> None:
     sign_in(client, "olle@example.com")
     response = client.get("/staff/users")
     assert response.status_code == 403
-    assert "You do not have access to this page" in response.text
+    notice = parse(response.text).find("section", class_="notice")
+    assert notice is not None
+    assert heading(response.text) == "You do not have access to this page"
+    assert "This page is for staff with the Admin role." in notice.text
+    assert "ask an admin" in notice.text
+    assert notice.find("a", href="/staff/users/1") is None
+
+
+def test_an_admin_is_told_the_desk_needs_its_own_role_and_where_to_add_it(client, services) -> None:
+    """Roles are separate by design: the refusal says so and links to the admin's own page."""
+    ada = make_staff(services, "ada@example.com", ["admin"])
+    eva = make_staff(services, "eva@example.com", ["editor"])
+    sign_in(client, "ada@example.com")
+    for path, role in (("/staff/cases", "Agent"), ("/staff/kb", "Editor")):
+        response = client.get(path)
+        assert response.status_code == 403
+        notice = parse(response.text).find("section", class_="notice")
+        assert notice is not None
+        assert f"This page is for staff with the {role} role." in notice.text
+        assert "being an admin does not open the case desk or the knowledge base" in notice.text
+        link = notice.find("a", href=f"/staff/users/{ada}")
+        assert link is not None
+        assert link.text == "Add roles on your user page"
+    client.cookies.clear()
+    sign_in(client, "eva@example.com")
+    response = client.get("/staff/response-times", headers={"accept-language": "sv"})
+    notice = parse(response.text).find("section", class_="notice")
+    assert notice is not None
+    assert "någon av rollerna Administratör eller Handläggare" in notice.text
+    assert notice.find("a", href=f"/staff/users/{eva}") is None
 
 
 # Every form that changes something, the sign-in forms too (signed out: ``allowed`` is empty).

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from helpers import error_summary, parse
+from complaint_support import client_with
+from helpers import error_summary, field_error, parse
+from sqlalchemy import select
 from staff_support import (
     Clock,
     audit_actions,
@@ -20,7 +22,7 @@ from staff_support import (
 )
 
 from portal.staff import totp, totp_storage
-from portal.staff.models import StaffUser
+from portal.staff.models import AuditEntry, StaffUser
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
@@ -215,6 +217,44 @@ def test_an_admin_can_turn_it_off_for_someone_who_lost_their_phone(client, servi
     client.cookies.clear()
 
     assert sign_in(client, "maja@example.com").headers["location"] == "/staff/"
+
+
+def test_after_the_secret_key_changes_the_person_is_told_and_an_admin_resets_it(
+    client, services, settings
+) -> None:
+    """A new ``PORTAL_SECRET_KEY`` cannot open the secrets sealed under the old one: the code
+    step says why no code works and what to do, the admin's page says so too, and a reset helps."""
+    clock = services.clock = Clock()
+    maja = make_staff(services, "maja@example.com")
+    make_staff(services, "ada@example.com", ["admin"])
+    sign_in(client, "maja@example.com")
+    secret = _enrol(client, services, clock)
+    clock.advance(minutes=5)
+
+    with client_with(settings, secret_key=settings.secret_key + "-rotated") as (moved, after):
+        after.clock = clock
+        assert sign_in(moved, "maja@example.com").headers["location"] == "/staff/login/code"
+        right = totp.code_at(secret, clock())
+        response = submit(moved, "/staff/login/code", "/staff/login/code", code=right)
+        assert response.status_code == 400
+        message = field_error(response.text, "code")
+        assert "can no longer be checked" in message
+        assert "Ask an admin to turn off two-step sign-in" in message
+        assert is_sign_in_redirect(moved.get("/staff/", follow_redirects=False))
+        with after.read() as session:
+            failed = session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "sign_in.failed")
+            ).all()
+        assert failed[-1].details == {"reason": "code_unreadable"}
+
+        moved.cookies.clear()
+        sign_in(moved, "ada@example.com")
+        page = parse(moved.get(f"/staff/users/{maja}").text)
+        assert "can no longer be checked" in page.find("dl", class_="facts").text
+        submit(moved, f"/staff/users/{maja}", f"/staff/users/{maja}/totp-reset")
+        assert "can no longer be checked" not in moved.get(f"/staff/users/{maja}").text
+        moved.cookies.clear()
+        assert sign_in(moved, "maja@example.com").headers["location"] == "/staff/"
 
 
 def test_the_secret_is_stored_encrypted_not_as_shown(client, services, settings) -> None:
