@@ -9,8 +9,10 @@ ran out are asked for directly, as that depends on the clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,19 +47,23 @@ class DayCount:
     ratings: tuple[int, ...]  # how many rated 1, 2, 3, 4, 5
 
 
-def _day_count(day: date, category: str, lang: str, counts: dict[str, int], late: int) -> DayCount:
+def _day_count(day: date, category: str, lang: str, values: Sequence[Any], late: int) -> DayCount:
+    """A day's counts from the values of ``COUNTS``, in that order."""
+    cases, answered, kept, resolved_once, reopened, resolved, recovered, *ratings = (
+        int(v or 0) for v in values
+    )
     return DayCount(
         day,
         category,
         lang,
-        counts["cases"],
-        counts["answered"] + late,
-        counts["kept"],
-        counts["resolved_once"],
-        counts["reopened"],
-        counts["resolved"],
-        counts["recovered"],
-        tuple(counts[f"rated_{r}"] for r in RATINGS),
+        cases,
+        answered + late,
+        kept,
+        resolved_once,
+        reopened,
+        resolved,
+        recovered,
+        tuple(ratings),
     )
 
 
@@ -80,23 +86,21 @@ def load_counts(
 ) -> list[DayCount]:
     late = _unanswered_late(session, period, filters, now)
     if summarised:
+        # One row per day, category and language already: the channel is one channel or the
+        # rows for every channel together (``ANY``).
         rows = session.execute(
             select(
                 DailyCases.day,
                 DailyCases.category,
                 DailyCases.lang,
-                *(func.sum(getattr(DailyCases, name)) for name in COUNTS),
-            )
-            .where(
+                *(getattr(DailyCases, name) for name in COUNTS),
+            ).where(
                 DailyCases.tz == summary_zone(period.tz).key,
                 DailyCases.day >= period.previous().first,
                 DailyCases.day <= period.last,
-            )
-            .where(
                 DailyCases.channel == (filters.channel or ANY),
                 *Filters(filters.category, filters.lang).clauses(DailyCases),
             )
-            .group_by(DailyCases.day, DailyCases.category, DailyCases.lang)
         )
         keyed = {(row[0], str(row[1]), str(row[2])): row[3:] for row in rows}
     else:
@@ -107,8 +111,4 @@ def load_counts(
             .group_by(day, Case.category, Case.lang)
         )
         keyed = {(day_of(row[0]), str(row[1]), str(row[2])): row[3:] for row in rows}
-    found = []
-    for key, values in keyed.items():
-        counts = {name: int(v or 0) for name, v in zip(COUNTS, values, strict=True)}
-        found.append(_day_count(*key, counts, late.get(key, 0)))
-    return found
+    return [_day_count(*key, values, late.get(key, 0)) for key, values in keyed.items()]
