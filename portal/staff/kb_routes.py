@@ -34,6 +34,7 @@ from portal.staff.kb_editing import (
 )
 from portal.staff.kb_images import MAX_IMAGE_BYTES, ImageProblem, store_image
 from portal.web.deps import client_ip
+from portal.web.forms import form_text
 
 requires_editor = requires_role("editor")
 # What an edit form may send at once. Far more than the text and one allowed image need, so that
@@ -60,21 +61,16 @@ STALE = N_(
 )
 
 
-def _text(form: FormMultiDict, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
 def _read_form(form: FormMultiDict) -> ArticleForm:
-    version = _text(form, "version")
+    version = form_text(form, "version")
     return ArticleForm(
-        title=_text(form, "title"),
-        slug=_text(form, "slug"),
-        summary=_text(form, "summary"),
-        category=_text(form, "category"),
-        tags=_text(form, "tags"),
-        body=_text(form, "body"),
-        key=_text(form, "key"),
+        title=form_text(form, "title"),
+        slug=form_text(form, "slug"),
+        summary=form_text(form, "summary"),
+        category=form_text(form, "category"),
+        tags=form_text(form, "tags"),
+        body=form_text(form, "body"),
+        key=form_text(form, "key"),
         version=int(version) if version.isdigit() else None,
     )
 
@@ -255,8 +251,8 @@ async def _submit(
 ) -> Response[Any]:
     raw = await request.form()
     form = _read_form(raw)
-    action = _text(raw, "action")
-    source = _text(raw, "source")
+    action = form_text(raw, "action")
+    source = form_text(raw, "source")
     source_lang = source if source in LANGUAGES else None
     ui = staff_lang(request)
     page = {"key": key, "lang": lang, "source_lang": source_lang}
@@ -272,7 +268,7 @@ async def _submit(
             )
         data_dir = services.settings.data_dir
         stored = await services.run(
-            store_image, data_dir, upload.filename, upload.file, _text(raw, "image_alt")
+            store_image, data_dir, upload.filename, upload.file, form_text(raw, "image_alt")
         )
         if isinstance(stored, ImageProblem):
             errors = {"image": gettext(ui, stored.message, **stored.params)}
