@@ -250,13 +250,30 @@ def test_the_audit_log_lists_changes_newest_first_and_filters(client, services, 
     submit(client, f"/staff/users/{eva}", f"/staff/users/{eva}/deactivate")
 
     rows = _rows(client.get("/staff/audit").text)
-    actions = [row[2] for row in rows]
+    actions = [row[2].rsplit(" ", 1)[-1] for row in rows]
     assert actions == ["user.deactivate", "user.update", "user.create", "sign_in", "user.create"]
     assert rows[0][1] == "ada@example.com"
     assert rows[0][5] == "testclient"
+    # Each action in words, with the code the filter takes beside it; lists read as words.
+    assert rows[0][2] == "Account deactivated user.deactivate"
+    assert rows[1][2] == "Name or roles changed user.update"
+    assert "before: display_name = —; roles = agent" in rows[1][4]
+    assert "after: display_name = —; roles = editor" in rows[1][4]
+    swedish = _rows(client.get("/staff/audit", headers={"accept-language": "sv"}).text)
+    assert swedish[0][2] == "Kontot inaktiverades user.deactivate"
+    history = parse(client.get(f"/staff/users/{eva}").text).find("ul", class_="timeline")
+    assert (
+        "Kontot skapades"
+        in client.get(f"/staff/users/{eva}", headers={"accept-language": "sv"}).text
+    )
+    assert "Account deactivated" in history.text
 
     filtered = _rows(client.get("/staff/audit?action=user.").text)
-    assert {row[2] for row in filtered} == {"user.create", "user.update", "user.deactivate"}
+    assert {row[2].rsplit(" ", 1)[-1] for row in filtered} == {
+        "user.create",
+        "user.update",
+        "user.deactivate",
+    }
 
 
 def test_the_audit_log_pages_through_older_entries(client, services, admin) -> None:
@@ -268,7 +285,7 @@ def test_the_audit_log_pages_through_older_entries(client, services, admin) -> N
     older = next(href for href in links if href and href.startswith("/staff/audit?before="))
     second = _rows(client.get(older).text)
     assert len(second) == 57 - 50  # 55 + Ada's creation + her sign-in
-    assert second[-1][2] == "user.create"
+    assert second[-1][2] == "Account created user.create"
 
 
 def _roles_panel(client):
