@@ -44,6 +44,11 @@ INDEXNAME = "MAIN"
 LOCKFILE = f"{INDEXNAME}_WRITELOCK"
 CURRENT = "CURRENT"
 VOCAB = "vocab.pickle"
+# Segments are written as separate files, not assembled into one compound file: Whoosh reads a
+# compound segment's parts through copies in memory (``BufferFile`` over ``BytesIO``), made
+# again by every reader that opens it — after each commit, for every search thread and the
+# writer — which made a published article wait up to a second and more at 10,000 articles.
+SEGMENT_OPTIONS = {"compound": False}
 META = "meta.json"
 Source = Callable[[], Iterable[SearchDocument]]
 
@@ -180,7 +185,7 @@ class SearchIndex:
             if lang in gen.analyzers:
                 analyzer = gen.analyzers[lang]
                 analyzer.observe_counts(analyzer.count(_texts(docs)))
-        writer = gen.ix.writer(timeout=5.0, codec=KbCodec())
+        writer = gen.ix.writer(timeout=5.0, codec=KbCodec(), **SEGMENT_OPTIONS)
         try:
             for doc_id in deletes:
                 writer.delete_by_term("id", doc_id)
