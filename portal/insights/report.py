@@ -35,9 +35,13 @@ class Report:
     terms: list[CategoryTerms] | None = None
 
 
-def prepare(session: Session, period: Period, *, now: datetime) -> int:
-    """Measure working times missing in the report's window and bring the daily summary up to
-    date (a write, before the report is read)."""
+def prepare(session: Session, period: Period, *, now: datetime, cases: bool = True) -> int:
+    """Measure working times missing in the report's window and bring the daily summaries of the
+    period's zone up to date (a write, before the report is read); ``cases=False`` brings only
+    the self-service summary up to date, for viewers who see nothing about complaints."""
+    if not cases:
+        refresh_self_service(session, now=now, tz=period.tz)
+        return 0
     created: list[datetime] = []
     measured = measure_working_times(session, since=period.previous().start, created=created)
     refresh_summary(session, period.tz, measured=created)

@@ -94,8 +94,7 @@ def _choice(request: Request[Any, Any, Any], services: Services) -> Choice:
 
 async def _report(services: Services, choice: Choice, period: Period, cases: bool) -> Report:
     now = services.clock()
-    if cases:
-        await services.run(_prepare, services, period)
+    await services.run(_prepare, services, period, cases)
 
     def load() -> Report:
         with services.read() as session:
@@ -104,12 +103,12 @@ async def _report(services: Services, choice: Choice, period: Period, cases: boo
     return await services.run(load)
 
 
-def _prepare(services: Services, period: Period) -> None:
+def _prepare(services: Services, period: Period, cases: bool = True) -> None:
     """Measure and summarise before reading; when another request is doing the same at this
     moment, its work serves this one too (the figures are read after it commits)."""
     try:
         with services.write() as session:
-            prepare(session, period, now=services.clock())
+            prepare(session, period, now=services.clock(), cases=cases)
     except (IntegrityError, OperationalError):
         log.info("insights summary refreshed by a concurrent request", exc_info=True)
 

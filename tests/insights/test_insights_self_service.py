@@ -92,3 +92,23 @@ def test_settled_days_come_from_the_summary_with_the_same_figures(services, log)
         summed = load_self_service(session, PERIOD, now=NOW, summarised=True)
     assert summed == live
     assert summed[0].current.searches == 3
+
+
+def test_a_viewer_in_london_counts_london_days_from_londons_summary(services, log) -> None:
+    from zoneinfo import ZoneInfo
+
+    from portal.insights.period import Period
+    from portal.insights.report import prepare
+
+    london = Period(PERIOD.first, PERIOD.last, ZoneInfo("Europe/London"))
+    with services.write() as session:  # as for an editor: only the self-service summary
+        prepare(session, london, now=NOW, cases=False)
+    with services.read() as session:
+        summed = {r.lang: r for r in load_self_service(session, london, now=NOW, summarised=True)}
+        live = {r.lang: r for r in load_self_service(session, london, now=NOW)}
+    assert summed == live
+    # Sunday 8 March 23:30 UTC is still Sunday in London (UTC+0): four English searches, where
+    # Stockholm (UTC+1) counts three.
+    assert summed["en"].current.searches == 4
+    assert summed["en"].previous.searches == 1
+    assert (summed["en"].current.sessions_shown, summed["en"].current.deflected) == (2, 1)
