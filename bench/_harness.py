@@ -99,6 +99,23 @@ def machine_note() -> str:
     return f"{cores} cores, load average {load:.1f} at the start{busy}"
 
 
+def server_stack() -> str:
+    """What ``uvicorn`` serves with here, the portal and the yardstick alike: its "auto" choice
+    (uvloop and httptools when installed, as ``uvicorn[standard]`` does) unless
+    ``UVICORN_LOOP`` / ``UVICORN_HTTP`` say otherwise."""
+    import importlib.util
+
+    import uvicorn
+
+    loop = os.environ.get("UVICORN_LOOP", "auto")
+    if loop == "auto":
+        loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = os.environ.get("UVICORN_HTTP", "auto")
+    if http == "auto":
+        http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"uvicorn {uvicorn.__version__} ({loop} loop, {http} HTTP parser)"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -40,6 +40,7 @@ from bench._harness import (
     ms,
     percentile,
     portal_env,
+    server_stack,
     skipped,
     verdict,
 )
@@ -272,7 +273,7 @@ def run(quick: bool = True) -> list[Result]:
         cpu_each = summary["server_cpu_seconds"] / max(1, n303)
         notes = [
             f"machine: {machine}",
-            f"one uvicorn process ({who}), {CONNECTIONS} keep-alive connections, "
+            f"one uvicorn process ({who}; {server_stack()}), {CONNECTIONS} keep-alive connections, "
             f"{duration:.0f} s after {warm_seconds:.0f} s warm-up: {_describe(summary)}",
             _outbox_note(summary, who),
         ]
