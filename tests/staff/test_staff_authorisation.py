@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/staff/account/totp", ANYONE_STAFF),
     ("POST", "/staff/account/totp/confirm", ANYONE_STAFF),
     ("POST", "/staff/account/totp/disable", ANYONE_STAFF),
+    ("POST", "/staff/account/time-zone", ANYONE_STAFF),
     ("POST", "/staff/logout", ANYONE_STAFF),
     ("POST", "/staff/logout/everywhere", ANYONE_STAFF),
     ("GET", "/staff/users", ADMIN),
