@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from babel.dates import format_timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,9 +17,18 @@ from kb.reading import list_translations
 from portal.cases.labels import CATEGORY_LABELS, OUTCOME_LABELS
 from portal.cases.models import Attachment, Case
 from portal.cases.pages import file_size
-from portal.cases.queue import DUE_OVERDUE, DUE_SOON, Agent, due_state, list_agents
+from portal.cases.queue import (
+    DUE_OVERDUE,
+    DUE_SOON,
+    RUNNING_STATES,
+    Agent,
+    case_calendar,
+    due_state,
+    list_agents,
+)
 from portal.cases.reference import is_reference, normalise_reference
 from portal.cases.reply_templates import fill, list_templates
+from portal.cases.time_left import time_left, time_left_words
 from portal.i18n import N_, gettext
 from portal.sla.keeping import PROMISE_MOVED, deadline_words, moved_to
 from portal.sla.promise import case_promise
@@ -110,7 +118,9 @@ class DeskPage:
     assignee: str
     promise: PromiseText
     due_state: str
-    remaining: str  # "3 hours left" / "overdue by 2 hours" / ""
+    # In working time of the case's calendar: "1 working hour left — due tomorrow at 09:00",
+    # "Overdue by 2 working hours — was due Friday at 16:00", or "" when the clock is not running.
+    remaining: str
     events: list[DeskEvent]
     attachments: list[tuple[int, str, str]]
     agents: list[Agent] = field(default_factory=list)
@@ -137,17 +147,6 @@ def staff_attachment(session: Session, reference: str, attachment_id: int) -> At
     return session.scalar(
         select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id)
     )
-
-
-def remaining_text(lang: str, due: datetime, now: datetime) -> str:
-    """Time left before the promise, or how late it is, in words."""
-    delta = due - now
-    amount = format_timedelta(
-        abs(delta), granularity="minute", threshold=1.5, format="long", locale=lang
-    )
-    if delta.total_seconds() <= 0:
-        return gettext(lang, "Overdue by %(time)s", time=amount)
-    return gettext(lang, "%(time)s left", time=amount)
 
 
 def article_links(session: Session, lang: str, base_url: str) -> list[ArticleLink]:
@@ -223,7 +222,8 @@ def desk_page(session: Session, case: Case, lang: str, *, now: datetime, base_ur
     ]
     category = CATEGORY_LABELS.get(case.category, "")
     outcome = OUTCOME_LABELS.get(case.desired_outcome, "")
-    state = due_state(case, now)
+    calendar = case_calendar(case)
+    state = due_state(case, now, calendar)
     assignee_id = case.assignee_id
     return DeskPage(
         case=case,
@@ -235,8 +235,8 @@ def desk_page(session: Session, case: Case, lang: str, *, now: datetime, base_ur
         assignee=names.get(assignee_id, "") if assignee_id is not None else "",
         promise=describe(promise, case.lang),
         due_state=state,
-        remaining=remaining_text(lang, case.promised_at, now)
-        if state in ("waiting", DUE_SOON, DUE_OVERDUE)
+        remaining=time_left_words(time_left(calendar, case.promised_at, now), lang)
+        if state in RUNNING_STATES
         else "",
         events=events,
         attachments=[(a.id, a.filename, file_size(lang, a.size)) for a in case.attachments],

@@ -27,6 +27,7 @@ from portal.cases.desk import (
 )
 from portal.cases.labels import CATEGORY_LABELS
 from portal.cases.queue import STATUSES, Queue, QueueFilter, load_queue
+from portal.cases.time_left import amount_words
 from portal.cases.updates import AGENT_STATUSES
 from portal.i18n import LANGUAGE_NAMES, N_, gettext
 from portal.services import Services
@@ -53,7 +54,7 @@ def _page_number(raw: str) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 7 else 1
 
 
-def _queue_context(queue: Queue) -> dict[str, Any]:
+def _queue_context(queue: Queue, lang: str) -> dict[str, Any]:
     f = queue.filters
     params = {
         "status": f.status,
@@ -74,6 +75,7 @@ def _queue_context(queue: Queue) -> dict[str, Any]:
 
     return {
         "queue": queue,
+        "time_left": {r.reference: amount_words(r.left, lang) for r in queue.rows if r.left},
         "statuses": STATUSES,
         "status_labels": STATUS_LABELS,
         "due_labels": DUE_LABELS,
@@ -115,7 +117,7 @@ async def case_queue(
             return load_queue(session, filters, me=staff.id, now=services.clock())
 
     queue = await services.run(load)
-    context = _queue_context(queue)
+    context = _queue_context(queue, staff_lang(request))
     if request.headers.get("hx-target") == QUEUE_RESULTS_ID:
         return staff_template(request, "staff/cases/_queue_results.html", context, active="cases")
     return staff_template(request, "staff/cases/queue.html", context, active="cases")
