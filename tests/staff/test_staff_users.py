@@ -256,11 +256,13 @@ def test_the_audit_log_lists_changes_newest_first_and_filters(client, services, 
     assert rows[0][5] == "testclient"
     # Each action in words, with the code the filter takes beside it; lists read as words.
     assert rows[0][2] == "Account deactivated user.deactivate"
+    assert rows[0][3] == f"Staff account {eva}"
     assert rows[1][2] == "Name or roles changed user.update"
     assert "before: display_name = —; roles = agent" in rows[1][4]
     assert "after: display_name = —; roles = editor" in rows[1][4]
     swedish = _rows(client.get("/staff/audit", headers={"accept-language": "sv"}).text)
     assert swedish[0][2] == "Kontot inaktiverades user.deactivate"
+    assert swedish[0][3] == f"Personalkonto {eva}"
     history = parse(client.get(f"/staff/users/{eva}").text).find("ul", class_="timeline")
     assert (
         "Kontot skapades"
