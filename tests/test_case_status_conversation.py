@@ -81,6 +81,9 @@ def test_added_information_appears_on_the_timeline_and_flags_the_case(
     )
     assert response.status_code == 303
     page = client.get(response.headers["location"])
+    thanks = parse(page.text).find(role="status")
+    assert thanks is not None
+    assert thanks.text == "Thank you. What you added is now on your case, and we have been told."
     timeline = parse(page.text).by_id("timeline")
     assert timeline is not None
     assert "You added information" in timeline.text
@@ -281,7 +284,11 @@ def test_a_quick_no_reopens_the_same_case(client: TestClient, services: Services
     )
     assert answered.status_code == 303
     assert answered.headers["location"].startswith(f"/en/case/{reference}")
+    thanked = parse(client.get(answered.headers["location"]).text).find(role="status")
+    assert thanked is not None
+    assert thanked.text == "Thank you for your answer."
     page = parse(client.get(f"/en/case/{reference}").text)
+    assert page.find(role="status") is None  # only right after sending
     assert "Being handled" in page.by_id("status-title").text
     assert "The case was reopened" in page.by_id("timeline").text
     assert page.by_id("add-information") is not None

@@ -155,7 +155,9 @@ async def send_case_message(
     if collected.files:
         await services.run(settle, settings.data_dir, collected.files)
     services.outbox_changed()
-    return Redirect(f"/{lang}/case/{reference}#timeline", status_code=303, headers=PRIVATE_HEADERS)
+    return Redirect(
+        f"/{lang}/case/{reference}?sent=message#timeline", status_code=303, headers=PRIVATE_HEADERS
+    )
 
 
 async def send_feedback(
@@ -207,4 +209,6 @@ async def send_feedback(
             cookies=[case_cookie(outcome, new_token, settings)],
             headers=PRIVATE_HEADERS,
         )
-    return Redirect(f"/{lang}/case/{reference}#timeline", status_code=303, headers=PRIVATE_HEADERS)
+    return Redirect(
+        f"/{lang}/case/{reference}?sent=answer#timeline", status_code=303, headers=PRIVATE_HEADERS
+    )

@@ -270,15 +270,16 @@ async def show_case(
     reference: FromPath[str],
     request: Request[Any, Any, Any],
     services: NamedDependency[Services],
+    sent: FromQuery[str] = "",
 ) -> Response[Any]:
+    """The status page; ``sent`` (message, answer) thanks the customer for what they just sent."""
     page = await _viewer_page(
         services, lang, reference, request.cookies.get(cookie_name(reference))
     )
     if page is None:
         return case_not_found(lang)
-    return Template(
-        "cases/status.html", context={"lang": lang, "page": page}, headers=PRIVATE_HEADERS
-    )
+    context = {"lang": lang, "page": page, "sent": sent if sent in ("message", "answer") else ""}
+    return Template("cases/status.html", context=context, headers=PRIVATE_HEADERS)
 
 
 async def download_attachment(
