@@ -119,7 +119,7 @@ class DeskPage:
     promise: PromiseText
     due_state: str
     # In working time of the case's calendar: "1 working hour left — due tomorrow at 09:00",
-    # "Overdue by 2 working hours — was due Friday at 16:00", or "" when the clock is not running.
+    # "Overdue by 2 working hours — was due yesterday at 16:00"; "" when the clock is stopped.
     remaining: str
     events: list[DeskEvent]
     attachments: list[tuple[int, str, str]]
