@@ -119,12 +119,13 @@ async def account_time_zone(
 ) -> Response[Any]:
     time_zone = str((await request.form()).get("time_zone") or "")
     staff = current_staff(request)
+    client = client_ip(request)
 
     def unit() -> None:
         with services.write() as session:
             user = accounts.get_user(session, staff.id)
             assert user is not None
-            accounts.set_own_time_zone(session, user, time_zone)
+            accounts.set_own_time_zone(session, user, time_zone, client=client)
 
     try:
         await services.run(unit)

@@ -309,12 +309,17 @@ def change_own_password(
     record_audit(session, user, "account.password_change", user, client=client)
 
 
-def set_own_time_zone(session: Session, user: StaffUser, time_zone: str) -> None:
+def set_own_time_zone(
+    session: Session, user: StaffUser, time_zone: str, *, client: str = ""
+) -> None:
     """The person chooses the time zone their figures are counted in (one of ``TIME_ZONES``)."""
     if time_zone not in TIME_ZONES:
         raise AccountError("time_zone", N_("Choose a time zone from the list."))
     if time_zone != user.time_zone:
+        before = user.time_zone
         user.time_zone = time_zone
+        change = {"from": before, "to": time_zone}
+        record_audit(session, user, "account.time_zone", user, change, client=client)
         session.flush()
 
 
