@@ -80,7 +80,6 @@ class BulkWriter(SegmentWriter):
 
     def __init__(self, ix, limitmb: int = 128, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("codec", KbCodec())
-        kwargs.setdefault("compound", False)  # why: ``SEGMENT_OPTIONS`` in ``kb.search.index``
         super().__init__(ix, limitmb=limitmb, **kwargs)
         if self.segments:
             raise ValueError("BulkWriter writes fresh indexes only")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
 
@@ -44,13 +45,17 @@ INDEXNAME = "MAIN"
 LOCKFILE = f"{INDEXNAME}_WRITELOCK"
 CURRENT = "CURRENT"
 VOCAB = "vocab.pickle"
-# Segments are written as separate files, not assembled into one compound file: Whoosh reads a
-# compound segment's parts through copies in memory (``BufferFile`` over ``BytesIO``), made
-# again by every reader that opens it — after each commit, for every search thread and the
-# writer — which made a published article wait up to a second and more at 10,000 articles.
-SEGMENT_OPTIONS = {"compound": False}
 META = "meta.json"
 Source = Callable[[], Iterable[SearchDocument]]
+
+
+# Segments are read through plain file reads, not memory maps: Whoosh reads a memory-mapped
+# compound segment's parts through copies (``BufferFile`` over ``BytesIO``), made again by every
+# reader that opens it — the writer on each update and every search thread after each commit —
+# which made a published article wait up to a second and more at 10,000 articles. Without the
+# map a segment is one open file per reader, its parts read where they lie.
+def _storage(path: Path) -> FileStorage:
+    return FileStorage(str(path), supports_mmap=False)
 
 
 @dataclass
@@ -105,7 +110,7 @@ class SearchIndex:
         if meta.get("format") != FORMAT:
             raise ValueError(f"index format {meta.get('format')} is not {FORMAT}")
         clear_stale_lock(path)
-        ix = whoosh_index.open_dir(str(path), indexname=INDEXNAME)
+        ix = _storage(path).open_index(INDEXNAME)
         with ix.searcher() as searcher:  # touch every segment: a damaged one fails here
             searcher.doc_count()
             for lang in LANGUAGES:
@@ -157,7 +162,7 @@ class SearchIndex:
             analyzer = analyzers[lang]
             analyzer.observe_counts(analyzer.count(_texts(docs)))
             analyzer.finish()
-        ix = whoosh_index.create_in(str(path), make_schema(), indexname=INDEXNAME)
+        ix = _storage(path).create_index(make_schema(), indexname=INDEXNAME)
         write_all(ix, documents, analyzers)
         (path / META).write_text(json.dumps({"format": FORMAT, "documents": len(documents)}))
         gen = Generation(name, ix, analyzers)
@@ -191,7 +196,7 @@ class SearchIndex:
             if lang in gen.analyzers:
                 analyzer = gen.analyzers[lang]
                 analyzer.observe_counts(analyzer.count(_texts(docs)))
-        writer = gen.ix.writer(timeout=5.0, codec=KbCodec(), **SEGMENT_OPTIONS)
+        writer = gen.ix.writer(timeout=5.0, codec=KbCodec())
         try:
             for doc_id in deletes:
                 writer.delete_by_term("id", doc_id)
