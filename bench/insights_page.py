@@ -89,9 +89,13 @@ def populate(url: str, *, cases: int = CASES, days: int = DAYS, seed: int = 6) -
     return {"insert": inserted, "measure": measured, "summary": summarised}
 
 
-def _timings(env: dict[str, str], samples: int) -> dict[str, tuple[float, list[float]]]:
-    """Per view: the first request's time and the server times of ``samples`` requests after
-    two warm-up requests, in-process, signed in as admin+agent in the view's time zone."""
+Views = dict[str, tuple[float, list[float], list[float]]]
+
+
+def _timings(env: dict[str, str], samples: int) -> Views:
+    """Per view: the first request's time, and the server times and CPU times of this process
+    for ``samples`` requests after two warm-up requests, in-process, signed in as admin+agent in
+    the view's time zone."""
     from litestar.testing import TestClient
 
     from portal.app import create_app
@@ -103,7 +107,7 @@ def _timings(env: dict[str, str], samples: int) -> dict[str, tuple[float, list[f
     settings = Settings.from_env(env)
     services = Services.build(settings)
     services.clock = lambda: END
-    found: dict[str, tuple[float, list[float]]] = {}
+    found: Views = {}
     try:
         with TestClient(create_app(settings, services), base_url="http://bench.local") as client:
             for n, (label, zone, path) in enumerate(VIEWS):
@@ -118,9 +122,9 @@ def _timings(env: dict[str, str], samples: int) -> dict[str, tuple[float, list[f
                     accounts.set_own_time_zone(session, user, zone)
                     token = sessions.open_session(session, user, now=END)
                 client.cookies.set(SESSION_COOKIE, token, domain="bench.local", path="/staff")
-                timings, first = [], 0.0
+                timings, cpu, first = [], [], 0.0
                 for i in range(samples + 2):  # two warm-up requests
-                    started = time.perf_counter()
+                    started, used = time.perf_counter(), time.process_time()
                     response = client.get(path)
                     elapsed = time.perf_counter() - started
                     if response.status_code != 200:
@@ -129,19 +133,22 @@ def _timings(env: dict[str, str], samples: int) -> dict[str, tuple[float, list[f
                         first = elapsed
                     if i >= 2:
                         timings.append(elapsed)
-                found[label] = (first, timings)
+                        cpu.append(time.process_time() - used)
+                found[label] = (first, timings, cpu)
     finally:
         services.close()
     return found
 
 
-def _results(
-    name: str, views: dict[str, tuple[float, list[float]]], setup: dict[str, float]
-) -> list[Result]:
+def _results(name: str, views: Views, setup: dict[str, float]) -> list[Result]:
     found = []
-    for label, (first, timings) in views.items():
+    for label, (first, timings, cpu) in views.items():
         p50, p95 = percentile(timings, 50), percentile(timings, 95)
-        notes = [f"{len(timings)} requests; first request {ms(first)}"]
+        notes = [
+            f"{len(timings)} requests; first request {ms(first)}; CPU of this process per "
+            f"request p50 {ms(percentile(cpu, 50))}, p95 {ms(percentile(cpu, 95))}"
+            + (" (PostgreSQL's own CPU not included)" if "PostgreSQL" in name else "")
+        ]
         if not label:
             notes.append(
                 f"insert {setup['insert']:.0f} s, working times measured in "
