@@ -258,6 +258,12 @@ def test_the_audit_log_lists_changes_newest_first_and_filters(client, services, 
     assert rows[0][2] == "Account deactivated user.deactivate"
     assert rows[0][3] == f"Staff account {eva}"
     assert rows[1][2] == "Name or roles changed user.update"
+    details = parse(client.get("/staff/audit").text).find("tbody").find_all("tr")[1]
+    lines = details.find_all("td")[4].raw_text.splitlines()
+    assert lines == [
+        "before: display_name = —; roles = agent",
+        "after: display_name = —; roles = editor",
+    ]
     assert "before: display_name = —; roles = agent" in rows[1][4]
     assert "after: display_name = —; roles = editor" in rows[1][4]
     swedish = _rows(client.get("/staff/audit", headers={"accept-language": "sv"}).text)
