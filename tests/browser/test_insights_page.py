@@ -13,7 +13,7 @@ from portal.cases.reference import new_reference
 from portal.services import Services
 from portal.staff import accounts
 
-from .pages import axe_check
+from .pages import axe_check, axe_check_without_js
 
 PASSWORD = "correct horse battery staple"
 
@@ -76,6 +76,7 @@ def test_the_filters_work_without_javascript(no_js_context: BrowserContext, live
     expect(page.locator("#to-error")).to_contain_text("on or after the first day")
     expect(page.get_by_label("First day", exact=True)).to_have_value("2026-03-08")
     expect(page.get_by_label("Channel", exact=True)).to_have_value("phone")
+    axe_check_without_js(page, "insights, a custom range with an error")
 
 
 def test_the_insights_page_has_no_accessibility_violations(page: Page, live_server) -> None:

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from portal.services import Services
 from portal.staff import accounts
 
-from .pages import axe_check
+from .pages import axe_check, axe_check_without_js
 
 PASSWORD = "correct horse battery staple"
 
@@ -84,6 +84,7 @@ def test_the_settings_work_without_javascript_in_swedish(no_js_context, live_ser
         "innan det har fått sitt första svar"
     )
     expect(page.locator("#resolution-billing-normal")).to_have_value("1")
+    axe_check_without_js(page, "response times with an error, in Swedish")
 
     page.get_by_role("link", name="Ändra Norway").click()
     page.locator("#day-0-opens").fill("17:00")
@@ -91,3 +92,4 @@ def test_the_settings_work_without_javascript_in_swedish(no_js_context, live_ser
     page.get_by_role("button", name="Spara kalendern").click()
     expect(page.locator("#day-0-closes-error")).to_contain_text("efter öppningstiden")
     expect(page.locator("#day-0-opens")).to_have_value("17:00")
+    axe_check_without_js(page, "calendar with an error, in Swedish")
