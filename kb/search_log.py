@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from kb.models import SearchLogEntry
@@ -81,31 +82,39 @@ def log_search(
     if not normalised:
         return None
     now = now or utcnow()
+    # Core statements, not the unit of work: the header search box logs once per keystroke.
+    table = SearchLogEntry.__table__
     if previous_id is not None:
-        entry = session.get(SearchLogEntry, previous_id)
+        previous = session.execute(
+            select(
+                table.c.lang, table.c.source, table.c.opened_key, table.c.created_at, table.c.query
+            ).where(table.c.id == previous_id)
+        ).first()
         if (
-            entry is not None
-            and entry.lang == lang
-            and entry.source == source
-            and entry.opened_key is None
-            and now - entry.created_at <= CONTINUE_WITHIN
-            and _continues(entry.query, normalised)
+            previous is not None
+            and previous.lang == lang
+            and previous.source == source
+            and previous.opened_key is None
+            and now - previous.created_at <= CONTINUE_WITHIN
+            and _continues(previous.query, normalised)
         ):
-            entry.query = normalised
-            entry.result_count = result_count
-            entry.created_at = now
-            session.flush()
-            return entry.id
-    entry = SearchLogEntry(
-        lang=lang,
-        query=normalised,
-        result_count=result_count,
-        source=source if source in SOURCES else "search",
-        created_at=now,
-    )
-    session.add(entry)
-    session.flush()
-    return entry.id
+            session.execute(
+                update(table)
+                .where(table.c.id == previous_id)
+                .values(query=normalised, result_count=result_count, created_at=now)
+            )
+            return previous_id
+    return session.execute(
+        insert(table)
+        .values(
+            lang=lang,
+            query=normalised,
+            result_count=result_count,
+            source=source if source in SOURCES else "search",
+            created_at=now,
+        )
+        .returning(table.c.id)
+    ).scalar_one()
 
 
 def record_open(session: Session, entry_id: int, key: str, position: int) -> bool:
