@@ -3,7 +3,8 @@
 It stores the raw request body and answers 303, like the complaint form, with the same SQLite
 settings as the portal — the portal's own connection set-up (``portal.db.session``: WAL,
 ``synchronous=NORMAL``, busy timeout) and its ``BEGIN IMMEDIATE`` for writes, so a commit here is
-exactly as durable as a complaint's — and the same single thread hop per request. Whatever the
+exactly as durable as a complaint's — the same single thread hop per request, and writers taking
+turns on the portal's ``write_lock`` as the portal's write transactions do. Whatever the
 full intake path costs beyond this is the portal's own work: CSRF, form parsing, validation, the
 case, its event, its status link and its outbox row, and their indexes.
 
@@ -21,6 +22,7 @@ from litestar import Litestar, Request, get, post
 from litestar.response import Redirect
 
 from portal.db.session import _sqlite_pragmas as sqlite_pragmas
+from portal.db.session import write_lock
 
 _local = threading.local()
 
@@ -38,13 +40,14 @@ def _connection() -> sqlite3.Connection:
 
 def _insert(body: bytes) -> None:
     conn = _connection()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("INSERT INTO submissions (body) VALUES (?)", (body,))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    with write_lock(os.environ["BENCH_BARE_DB"]):  # writers take turns as the portal's do
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT INTO submissions (body) VALUES (?)", (body,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def create_schema(path: str) -> None:

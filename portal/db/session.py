@@ -6,6 +6,7 @@ thread hop and one transaction.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,9 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long a writer waits for another (SQLite's busy timeout, and the write lock below).
+WRITE_WAIT_SECONDS = 30.0
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -41,13 +45,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(WRITE_WAIT_SECONDS * 1000)}")
     cursor.close()
 
 
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    # Write transactions take the lock at BEGIN so concurrent writers queue on busy_timeout
-    # instead of failing half-way; reads stay deferred and run beside the writer (WAL).
+    # Write transactions take the lock at BEGIN so concurrent writers queue (on ``write_lock``
+    # within a process, on busy_timeout between processes) instead of failing half-way; reads
+    # stay deferred and run beside the writer (WAL).
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
@@ -58,10 +63,50 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work that writes: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
+    """One unit of work that writes: commit on success, roll back on any error.
+
+    On SQLite, writers in this process also queue on ``write_lock`` before ``BEGIN IMMEDIATE``.
+    """
+    with _writer_turn(factory.kw.get("bind")), factory() as session, session.begin():
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield session
+
+
+_write_locks: dict[str, threading.RLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def write_lock(database: str) -> threading.RLock:
+    """The lock this process's writers to the SQLite file ``database`` take turns with.
+
+    SQLite lets one transaction write at a time. A writer that finds the file locked waits in
+    SQLite's busy handler, which sleeps 1, 2, 5, 10 … up to 100 ms between tries, so under
+    load the file often stands idle while writers sleep (and each try costs CPU). Queued on a
+    lock, the next writer starts the moment the previous one commits. Other processes (a
+    ``portal worker``) still meet the busy handler; the lock only orders this process's threads.
+    """
+    with _write_locks_guard:
+        return _write_locks.setdefault(database, threading.RLock())
+
+
+@contextmanager
+def _writer_turn(engine: Engine | None) -> Iterator[None]:
+    """Wait for this process's other SQLite writers; nothing to wait for on PostgreSQL.
+
+    Waits at most as long as SQLite's own busy timeout; past that the transaction goes ahead
+    and SQLite decides, as it did before there was a lock.
+    """
+    database = engine.url.database if engine is not None else None
+    if engine is None or engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        yield
+        return
+    lock = write_lock(database)
+    acquired = lock.acquire(timeout=WRITE_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
 
 
 @contextmanager
