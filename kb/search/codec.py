@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from io import BytesIO
 from itertools import accumulate, pairwise
 
 from whoosh.codec.whoosh3 import (
@@ -24,8 +25,12 @@ from whoosh.codec.whoosh3 import (
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
+    W3Segment,
 )
 from whoosh.columns import PickleColumn, VarBytesColumn
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import StorageError
+from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -59,6 +64,9 @@ class KbCodec(W3Codec):
     def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = 0, inlinelimit: int = 1):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
+    def new_segment(self, storage, indexname):  # type: ignore[no-untyped-def]
+        return KbSegment(self, indexname)
+
     def per_document_writer(self, storage, segment):  # type: ignore[no-untyped-def]
         return PlainStoredWriter(self, storage, segment)
 
@@ -78,6 +86,56 @@ class KbCodec(W3Codec):
             )
         offset, length = terminfo.extent()
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+class KbSegment(W3Segment):
+    """A segment whose compound file is read where it lies in the memory map (``MappedFile``)."""
+
+    def open_compound_file(self, storage):  # type: ignore[no-untyped-def]
+        name = self.make_filename(self.COMPOUND_EXT)
+        return MappedCompoundStorage(storage.open_file(name), use_mmap=storage.supports_mmap)
+
+
+class MappedCompoundStorage(CompoundStorage):
+    def open_file(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._source is None:  # no memory map (not supported here): Whoosh's sub-files
+            return super().open_file(name, *args, **kwargs)
+        if self.is_closed:
+            raise StorageError("Storage was closed")
+        offset, length = self.range(name)
+        return MappedFile(memoryview(self._source)[offset : offset + length], name=name)
+
+
+class MappedFile(BufferFile):
+    """One part of a memory-mapped compound segment. Whoosh's ``BufferFile`` copies the whole
+    part into a ``BytesIO`` when it is opened — tens of megabytes of postings and stored fields
+    for a large segment, again for every reader opened after every commit (the writer's on each
+    update, each search thread's) — although reading at an offset (``get``), which is how
+    postings and stored fields are read, never touches the copy. Here the stream exists only
+    once something reads the part as a stream (a small header or table)."""
+
+    def __init__(self, buf, name=None, onclose=None):  # type: ignore[no-untyped-def]
+        self._buf = buf
+        self._name = name
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    def __getattr__(self, name: str) -> object:
+        if name == "file":
+            stream = self.__dict__["file"] = BytesIO(self._buf)
+            return stream
+        raise AttributeError(name)
+
+    def close(self) -> None:
+        if self.is_closed:
+            raise ValueError("This file is already closed")
+        if self.onclose:
+            self.onclose(self)
+        stream = self.__dict__.get("file")
+        if stream is not None:
+            stream.close()
+        self.is_closed = True
 
 
 class PlainStoredWriter(W3PerDocWriter):

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
 
@@ -40,22 +39,13 @@ from kb.search.types import SearchDocument
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5  # bump when analysis or fields change: older generations are then rebuilt
+FORMAT = 6  # bump when analysis or fields change: older generations are then rebuilt
 INDEXNAME = "MAIN"
 LOCKFILE = f"{INDEXNAME}_WRITELOCK"
 CURRENT = "CURRENT"
 VOCAB = "vocab.pickle"
 META = "meta.json"
 Source = Callable[[], Iterable[SearchDocument]]
-
-
-# Segments are read through plain file reads, not memory maps: Whoosh reads a memory-mapped
-# compound segment's parts through copies (``BufferFile`` over ``BytesIO``), made again by every
-# reader that opens it — the writer on each update and every search thread after each commit —
-# which made a published article wait up to a second and more at 10,000 articles. Without the
-# map a segment is one open file per reader, its parts read where they lie.
-def _storage(path: Path) -> FileStorage:
-    return FileStorage(str(path), supports_mmap=False)
 
 
 @dataclass
@@ -110,7 +100,7 @@ class SearchIndex:
         if meta.get("format") != FORMAT:
             raise ValueError(f"index format {meta.get('format')} is not {FORMAT}")
         clear_stale_lock(path)
-        ix = _storage(path).open_index(INDEXNAME)
+        ix = whoosh_index.open_dir(str(path), indexname=INDEXNAME)
         with ix.searcher() as searcher:  # touch every segment: a damaged one fails here
             searcher.doc_count()
             for lang in LANGUAGES:
@@ -162,7 +152,7 @@ class SearchIndex:
             analyzer = analyzers[lang]
             analyzer.observe_counts(analyzer.count(_texts(docs)))
             analyzer.finish()
-        ix = _storage(path).create_index(make_schema(), indexname=INDEXNAME)
+        ix = whoosh_index.create_in(str(path), make_schema(), indexname=INDEXNAME)
         write_all(ix, documents, analyzers)
         (path / META).write_text(json.dumps({"format": FORMAT, "documents": len(documents)}))
         gen = Generation(name, ix, analyzers)
