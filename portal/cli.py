@@ -61,16 +61,24 @@ def serve(host: str, port: int) -> None:
 
 def _print_addresses(services: Services, host: str, port: int) -> None:
     """Where to go once the server is up; in dev, also how to sign in to the back office."""
-    from portal.demo.load import demo_sign_ins
-
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     lines = [f"Svar portal:   {base}/", f"Back office:   {base}/staff/"]
     if services.settings.uses_dev_mail_sink and not services.settings.is_prod:
         lines.append(f"Mail sink:     {base}/dev/mail")
-    if not services.settings.is_prod:
-        for role, email, password in demo_sign_ins(services):
-            lines.append(f"Demo {role + ':':8} {email} / {password}")
+    lines += _demo_sign_in_lines(services)
     click.echo("\n".join(["", *lines, ""]))
+
+
+def _demo_sign_in_lines(services: Services) -> list[str]:
+    """How to sign in with the demo accounts still on their demo passwords (never in prod)."""
+    from portal.demo.load import demo_sign_ins
+
+    if services.settings.is_prod:
+        return []
+    return [
+        f"Demo {role + ':':8} {email} / {password}"
+        for role, email, password in demo_sign_ins(services)
+    ]
 
 
 @main.command()
@@ -199,10 +207,13 @@ def demo() -> None:
     services = _kb_services()
     try:
         report = load_demo(services)
+        sign_ins = _demo_sign_in_lines(services)
     finally:
         services.close()
     _seed_sla(services.settings)
     for line in report.lines():
+        click.echo(line)
+    for line in sign_ins:  # the back office at /staff/ opens with these
         click.echo(line)
     for problem in report.articles.errors:
         click.echo(f"error {problem}", err=True)

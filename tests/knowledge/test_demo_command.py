@@ -40,6 +40,7 @@ def test_demo_twice_loads_the_help_centre_once(
     first = runner.invoke(main, ["demo"], env=env)
     assert first.exit_code == 0, first.output
     assert "0 failed" in first.output
+    assert "admin@example.com / svar-demo-admin" in first.output  # how to sign in to /staff/
     loaded = _snapshot(services)
     current = (settings.data_dir / "index" / CURRENT).read_text()
 
