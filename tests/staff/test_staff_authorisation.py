@@ -1,7 +1,8 @@
 """Who gets into which staff page: every route × admin, editor, agent, signed out, a customer.
 
 Only the right role gets in; signed-out visitors (and customers, whose case cookie is worth
-nothing here) are sent to sign in; the wrong role gets 403. Forms from other sites are refused.
+nothing here, people half-way through a two-step sign-in and deactivated accounts) are sent to
+sign in; the wrong role gets 403. Forms from other sites are refused.
 The routes are read from the app itself: a new /staff route without a line here fails the test.
 """
 
@@ -35,13 +36,22 @@ from portal.sla.models import SlaCalendar
 from portal.sla.policies import ensure_defaults
 from portal.staff import sessions
 from portal.staff.guards import requires_staff
-from portal.staff.models import AuditEntry, StaffUser
+from portal.staff.models import STAGE_SECOND_FACTOR, AuditEntry, StaffUser
 
 ANYONE_STAFF = frozenset({"admin", "editor", "agent"})
 ADMIN = frozenset({"admin"})
 EDITOR = frozenset({"editor"})
 MATRIX_ARTICLE = "matrix-article"
-PRINCIPALS = ("admin", "editor", "agent", "signed_out", "customer", "customer_as_staff")
+PRINCIPALS = (
+    "admin",
+    "editor",
+    "agent",
+    "signed_out",
+    "customer",
+    "customer_as_staff",
+    "code_pending",  # every role, password accepted, the two-step code not yet given
+    "deactivated",  # every role, a session opened before an admin deactivated the account
+)
 
 # Every staff route this package serves, and the roles that may use it.
 ROUTES: list[tuple[str, str, frozenset[str]]] = [
@@ -168,6 +178,8 @@ def test_every_staff_route_in_the_app_checks_a_staff_guard(settings, services) -
 @dataclass
 class World:
     staff_ids: dict[str, int]
+    half_signed_in: str  # session cookies of people who must be sent to sign in all the same
+    deactivated: str
     target_id: int
     template_id: int
     attachment_id: int
@@ -186,6 +198,19 @@ def world(client, services) -> World:
     }
     make_staff(services, "second-admin@example.com", ["admin"])
     target = make_staff(services, "target@example.com", ["agent"])
+    every_role = ["admin", "editor", "agent"]
+    tove = make_staff(services, "tove@example.com", every_role)
+    gone = make_staff(services, "gone@example.com", every_role)
+    with services.write() as session:
+        tove_user, gone_user = session.get(StaffUser, tove), session.get(StaffUser, gone)
+        assert tove_user is not None
+        assert gone_user is not None
+        tove_user.totp_enabled = True
+        half = sessions.open_session(
+            session, tove_user, now=services.clock(), stage=STAGE_SECOND_FACTOR
+        )
+        deactivated = sessions.open_session(session, gone_user, now=services.clock())
+        gone_user.active = False
     # A customer who reported a problem (with a photo) holds a case cookie in the same browser.
     photo = [("attachments", ("receipt.png", PNG, "image/png"))]
     assert send(client, files=photo).status_code == 303
@@ -208,6 +233,8 @@ def world(client, services) -> World:
         calendar_id = session.scalars(select(SlaCalendar.id).order_by(SlaCalendar.id)).first()
     return World(
         staff_ids,
+        half,
+        deactivated,
         target,
         template_id,
         attachment_id,
@@ -263,6 +290,10 @@ def _request(client, services, world: World, principal: str, method: str, path: 
     elif principal == "customer_as_staff":  # the case link's secret tried as a staff session
         client.cookies.set(*world.case_cookie, domain="testserver.local")
         use_session(client, world.case_cookie[1])
+    elif principal == "code_pending":
+        use_session(client, world.half_signed_in)
+    elif principal == "deactivated":
+        use_session(client, world.deactivated)
     url = _url(world, path)
     if method == "GET":
         return client.get(url, follow_redirects=False)
