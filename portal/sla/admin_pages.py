@@ -43,8 +43,18 @@ EVE_NAMES = {
     "christmas_eve": N_("Christmas Eve"),
     "new_years_eve": N_("New Year's Eve"),
 }
-# The language the ``holidays`` package names holidays in, per portal language, when it can.
-HOLIDAY_LANGUAGES = {"en": ("en_US",), "sv": ("sv", "sv_FI"), "nb": ("no", "nb")}
+# Which of the ``holidays`` package's translations names a country's holidays on a page, best
+# first. Swedish, Norwegian and Danish readers read one another's languages, and a holiday's own
+# name is what the office that keeps it calls it: on a Swedish page Norway's holidays are
+# "Langfredag" and "Grunnlovsdag" rather than English, and on a Norwegian page Sweden's are
+# "Långfredagen". Finnish is not read across the Nordics, so Finland's holidays come in
+# Finland-Swedish (``sv_FI``) on both Scandinavian pages. Anything else falls back to English, the
+# country's own English first, then British as the portal's English is.
+HOLIDAY_LANGUAGES = {
+    "en": (),
+    "sv": ("sv", "sv_FI", "no", "da"),
+    "nb": ("no", "da", "sv", "sv_FI"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,17 +70,25 @@ def _weekday_names(lang: str) -> list[str]:
     return [names[i].capitalize() for i in WEEKDAYS]
 
 
+def holiday_language(country: str, lang: str) -> str | None:
+    """The ``holidays`` translation to name ``country``'s holidays in on a ``lang`` page.
+
+    Always an explicit choice: left to itself the package picks the server's locale.
+    """
+    entity = holidays.country_holidays(country)
+    supported = entity.supported_languages
+    wanted = (*HOLIDAY_LANGUAGES.get(lang, ()), f"en_{country}", "en_GB", "en_US")
+    return next((code for code in wanted if code in supported), entity.default_language)
+
+
 def _holiday_names(country: str | None, years: range, lang: str) -> dict[date, str]:
     if not country:
         return {}
     try:
-        found = holidays.country_holidays(country, years=list(years))
+        language = holiday_language(country, lang)
     except NotImplementedError:
         return {}
-    for wanted in HOLIDAY_LANGUAGES.get(lang, ()):
-        if wanted in found.supported_languages:
-            found = holidays.country_holidays(country, years=list(years), language=wanted)
-            break
+    found = holidays.country_holidays(country, years=list(years), language=language)
     return dict(found.items())
 
 
