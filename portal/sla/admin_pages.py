@@ -27,6 +27,7 @@ from portal.sla.calendars import EVES, BusinessCalendar, eve_dates
 from portal.sla.models import SlaCalendar, SlaLanguage, SlaPolicy
 from portal.sla.policies import (
     CATEGORIES,
+    DEFAULT_CALENDARS,
     PRIORITIES,
     calendar_from_row,
     ensure_defaults,
@@ -138,9 +139,17 @@ def _country_name(code: str | None, lang: str) -> str:
     return f"{name} ({code})" if name else code
 
 
+def calendar_name(row: SlaCalendar, lang: str) -> str:
+    """A calendar's name; the seeded ones ("Sweden", "Norway") in the reader's language."""
+    if row.name and row.name != DEFAULT_CALENDARS.get(row.key):
+        return row.name
+    return babel_locale(lang).territories.get(row.key) or row.name or row.key
+
+
 def _hours_text(span: Any, lang: str) -> str:
     if span is None:
-        return gettext(lang, "Closed")
+        # Not plain "Closed": that is a closed case ("Avslutat"), not a closed office ("Stängt").
+        return gettext(lang, "Closed all day")
     return f"{format_clock(span[0], lang)}–{format_clock(span[1], lang)}"
 
 
@@ -181,7 +190,7 @@ def overview(session: Session, lang: str, now: datetime) -> dict[str, Any]:
         calendars.append(
             {
                 "id": row.id,
-                "name": row.name or row.key,
+                "name": calendar_name(row, lang),
                 "time_zone": row.tz,
                 "country_name": _country_name(row.country, lang),
                 "hours": [
@@ -199,7 +208,7 @@ def overview(session: Session, lang: str, now: datetime) -> dict[str, Any]:
             "lang": code,
             "name": LANGUAGE_NAMES[code],
             "calendar_id": assigned.get(code),
-            "calendar_name": (by_id[assigned[code]].name or by_id[assigned[code]].key)
+            "calendar_name": calendar_name(by_id[assigned[code]], lang)
             if assigned.get(code) in by_id
             else "",
         }
@@ -237,7 +246,10 @@ def overview(session: Session, lang: str, now: datetime) -> dict[str, Any]:
         calendar = config.calendar_for(code)
         row = next((r for r in rows if r.key == calendar.key), None)
         previews.append(
-            {"language": LANGUAGE_NAMES[code], "calendar": row.name if row else calendar.key}
+            {
+                "language": LANGUAGE_NAMES[code],
+                "calendar": calendar_name(row, lang) if row else calendar.key,
+            }
         )
     preview_rows = [
         {
@@ -303,7 +315,7 @@ def calendar_page(
     return {
         "calendar": {
             "id": row.id,
-            "name": row.name or row.key,
+            "name": calendar_name(row, lang),
             "languages": ", ".join(sorted(users)),
             "extra_days": extra_days,
             "upcoming": upcoming_closed_days(row, calendar, lang, _today(calendar, now)),

@@ -86,7 +86,7 @@ def test_the_settings_work_without_javascript_in_swedish(no_js_context, live_ser
     expect(page.locator("#resolution-billing-normal")).to_have_value("1")
     axe_check_without_js(page, "response times with an error, in Swedish")
 
-    page.get_by_role("link", name="Ändra Norway").click()
+    page.get_by_role("link", name="Ändra Norge").click()
     page.locator("#day-0-opens").fill("17:00")
     page.locator("#day-0-closes").fill("09:00")
     page.get_by_role("button", name="Spara kalendern").click()
