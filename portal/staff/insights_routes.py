@@ -44,7 +44,7 @@ from portal.staff.guards import (
     staff_template,
 )
 from portal.staff.models import ADMIN, AGENT, EDITOR
-from portal.staff.time_zones import zone_label
+from portal.staff.time_zones import DEFAULT_TIME_ZONE, TIME_ZONES, zone_label
 
 log = logging.getLogger(__name__)
 requires_insights = requires_role(ADMIN, AGENT, EDITOR)
@@ -77,8 +77,9 @@ CASE_HEADERS = [
 
 def viewer_zone(request: Request[Any, Any, Any]) -> ZoneInfo:
     """The time zone the viewer chose on their account page: days, weeks and the period's
-    bounds are counted in it."""
-    return ZoneInfo(current_staff(request).time_zone)
+    bounds are counted in it (Stockholm for a value no longer offered)."""
+    chosen = current_staff(request).time_zone
+    return ZoneInfo(chosen if chosen in TIME_ZONES else DEFAULT_TIME_ZONE)
 
 
 def sees_cases(request: Request[Any, Any, Any]) -> bool:
