@@ -31,6 +31,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=8,
+            # The connection used last comes back first: its page cache is the one still valid.
+            # SQLite drops a connection's whole cache when another connection has written, so
+            # handing connections round (the default) re-read about 50 pages per complaint.
+            pool_use_lifo=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
