@@ -56,12 +56,18 @@ class DailyTimes(Base):
 
 
 class SummaryState(Base):
-    """How far one zone's summary is: cases updated after ``counted_until`` are not in it yet."""
+    """How far one zone's summary is: cases updated after ``counted_until`` are not in it yet;
+    without ``counted_until`` the zone is not summarised (or only partly) and is not read."""
 
     __tablename__ = "insights_summary_state"
 
     tz: Mapped[str] = mapped_column(String(64), primary_key=True)
     counted_until: Mapped[datetime | None] = mapped_column(default=None)
+    # A first build in progress (see ``insights.summary.build_summary``): the newest change when
+    # it began, which becomes ``counted_until`` once every day through its day is counted, and
+    # the last day counted so far (the build resumes after it).
+    build_watermark: Mapped[datetime | None] = mapped_column(default=None)
+    built_through: Mapped[date | None] = mapped_column(Date, default=None)
     # The last day whose searches and form sessions are in ``DailySelfService``.
     self_service_through: Mapped[date | None] = mapped_column(Date, default=None)
 

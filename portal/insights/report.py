@@ -17,7 +17,7 @@ from portal.insights.period import Filters, Period, within
 from portal.insights.self_service_summary import refresh_self_service
 from portal.insights.selfservice import SelfServiceRow, load_self_service
 from portal.insights.speed import Speed, speed_of
-from portal.insights.summary import refresh_summary
+from portal.insights.summary import is_summarised, refresh_summary
 from portal.insights.terms import CategoryTerms, rising_terms
 from portal.insights.volume import Volume, volume_of
 from portal.insights.worktime import measure_working_times
@@ -65,14 +65,16 @@ def build_report(
     )
     if not cases:
         return Report(period, filters, self_service)
-    counts = load_counts(session, period, filters, now=now, summarised=summarised)
+    # A zone whose first build has not completed is counted from the cases, never half-read.
+    counted = summarised and is_summarised(session, period.tz)
+    counts = load_counts(session, period, filters, now=now, summarised=counted)
     volume = volume_of(counts, period)
     return Report(
         period,
         filters,
         self_service,
         volume=volume,
-        speed=speed_of(session, counts, period, filters, summarised=summarised),
+        speed=speed_of(session, counts, period, filters, summarised=counted),
         outcomes=outcomes_of(counts, period),
         terms=rising_terms(session, period, filters, volume.categories),
     )

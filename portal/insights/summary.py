@@ -8,12 +8,14 @@ like any other (each zone has its own watermark). Zones that keep the same clock
 
 Kept fresh by ``refresh_summary``, which the page runs before it reads: every case changed since
 the last refresh (``cases.updated_at``, indexed) marks its creation day stale, and stale days are
-counted again from the cases. The first refresh counts every day once. When anything changed,
-cases changed a few minutes before the watermark are counted again too, so a transaction that
-committed late with an earlier ``updated_at`` is seen at the next change. Deleting a case (not
-something the portal does) would need ``refresh_summary(session, everything=True)``. What
-depends on the clock (whether an unanswered promise has run out) is not summarised: ``counts``
-asks for those few unanswered cases directly.
+counted again from the cases. A zone's first build counts every day once, a week per
+transaction (``build_summary``), so complaints are not kept waiting for SQLite's write lock;
+until it completes the zone has no ``counted_until`` and the page counts from the cases. When
+anything changed, cases changed a few minutes before the watermark are counted again too, so a
+transaction that committed late with an earlier ``updated_at`` is seen at the next change.
+Deleting a case (not something the portal does) would need ``refresh_summary(session,
+everything=True)``. What depends on the clock (whether an unanswered promise has run out) is
+not summarised: ``counts`` asks for those few unanswered cases directly.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, and_, case, delete, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from portal.cases.models import Case
+from portal.db.session import reading, transaction
 from portal.insights.histograms import pack
 from portal.insights.models import DailyCases, DailyTimes, SummaryState
 from portal.insights.period import DEFAULT_TZ, day_of, local_day, local_midnight
@@ -34,6 +37,9 @@ SUMMARY_TZ = ZoneInfo(DEFAULT_TZ)
 RATINGS = (1, 2, 3, 4, 5)
 MARGIN = timedelta(minutes=5)
 BUCKET_S = 360  # a tenth of an hour
+# Days counted per transaction of a zone's first build: at 200,000 cases a week is a fraction
+# of a second of holding SQLite's write lock, so complaints submitted meanwhile wait no longer.
+CHUNK_DAYS = 7
 # Zones whose clocks have matched Stockholm's at every moment since 1996 (the EU's summer-time
 # rules; a test checks it hour by hour): their local days are Stockholm's days.
 SAME_CLOCK = dict.fromkeys(
@@ -238,6 +244,68 @@ def summary_state(session: Session, zone: ZoneInfo, *, lock: bool = False) -> Su
     return state
 
 
+def build_step(session: Session, tz: ZoneInfo, *, chunk_days: int) -> tuple[int, bool]:
+    """Count the next ``chunk_days`` days of the first build of ``tz``'s summary (starting it
+    when none is in progress); returns how many days were counted and whether it is complete."""
+    zone = summary_zone(tz)
+    # Builders take turns on PostgreSQL (the row is locked); SQLite has one writer anyway.
+    state = session.get(SummaryState, zone.key, with_for_update=True) or summary_state(
+        session, zone
+    )
+    if state.counted_until is not None:
+        return 0, True
+    if state.build_watermark is None or state.built_through is None:
+        newest = session.scalar(select(func.max(Case.updated_at)))
+        oldest = session.scalar(select(func.min(Case.created_at)))
+        session.execute(delete(DailyCases).where(DailyCases.tz == zone.key))
+        session.execute(delete(DailyTimes).where(DailyTimes.tz == zone.key))
+        if newest is None or oldest is None:
+            return 0, True  # no cases: nothing to summarise yet
+        state.build_watermark = newest
+        state.built_through = oldest.astimezone(zone).date() - timedelta(days=1)
+    final = max(state.build_watermark.astimezone(zone).date(), state.built_through)
+    first = state.built_through + timedelta(days=1)
+    last = min(first + timedelta(days=chunk_days - 1), final)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    _recount(session, zone, days)
+    state.built_through = last
+    if last >= final:
+        # Cases changed since the build began are counted again by the next refresh.
+        state.counted_until = state.build_watermark
+        state.build_watermark = None
+        state.built_through = None
+    session.flush()
+    return len(days), state.counted_until is not None
+
+
+def build_summary(
+    factory: sessionmaker[Session], tz: ZoneInfo = SUMMARY_TZ, *, chunk_days: int = CHUNK_DAYS
+) -> int:
+    """Summarise a zone nobody viewed yet in transactions of ``chunk_days`` days each, so other
+    writers (complaint intake) get the database between them; returns how many days were
+    counted. An interrupted build resumes after its last committed day. Until it completes,
+    ``refresh_summary`` would count the rest in one transaction and the page reads live figures
+    (``is_summarised``)."""
+    zone = summary_zone(tz)
+    with reading(factory) as session:
+        state = session.get(SummaryState, zone.key)
+        if state is not None and state.counted_until is not None:
+            return 0
+    counted = 0
+    while True:
+        with transaction(factory) as session:
+            days, done = build_step(session, zone, chunk_days=chunk_days)
+        counted += days
+        if done:
+            return counted
+
+
+def is_summarised(session: Session, tz: ZoneInfo) -> bool:
+    """Whether ``tz``'s summaries are complete (a zone being built is read from the cases)."""
+    state = session.get(SummaryState, summary_zone(tz).key)
+    return state is not None and state.counted_until is not None
+
+
 def refresh_summary(
     session: Session,
     tz: ZoneInfo = SUMMARY_TZ,
@@ -247,30 +315,25 @@ def refresh_summary(
 ) -> int:
     """Bring the summary of ``tz``'s days up to date; returns how many days were counted again.
     ``measured``: creation times of cases whose working times were just measured (their
-    ``updated_at`` stays, as measuring is not a change to the case)."""
+    ``updated_at`` stays, as measuring is not a change to the case). A zone not summarised yet
+    is counted (or its build finished) in this one transaction: ``build_summary`` first, when
+    other writers must not wait for it."""
     zone = summary_zone(tz)
     # Refreshes take turns on PostgreSQL (the row is locked); SQLite has one writer anyway.
     existing = session.get(SummaryState, zone.key, with_for_update=True)
-    state = existing or summary_state(session, zone)
+    if existing is not None and everything:
+        existing.counted_until = existing.build_watermark = existing.built_through = None
+    if existing is None or existing.counted_until is None:
+        return build_step(session, zone, chunk_days=1_000_000)[0]
     newest = session.scalar(select(func.max(Case.updated_at)))
-    if existing is None or existing.counted_until is None or everything:
-        session.execute(delete(DailyCases).where(DailyCases.tz == zone.key))
-        session.execute(delete(DailyTimes).where(DailyTimes.tz == zone.key))
-        oldest = session.scalar(select(func.min(Case.created_at)))
-        days = []
-        if oldest is not None:
-            first = oldest.astimezone(zone).date()
-            last = (newest or oldest).astimezone(zone).date()
-            days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    elif newest is None or newest <= existing.counted_until:
+    if newest is None or newest <= existing.counted_until:
         days = [moment.astimezone(zone).date() for moment in measured]
         _recount(session, zone, days)
         return len(set(days))
-    else:
-        since = existing.counted_until - MARGIN
-        created = session.scalars(select(Case.created_at).where(Case.updated_at > since).distinct())
-        days = [moment.astimezone(zone).date() for moment in (*created, *measured)]
+    since = existing.counted_until - MARGIN
+    created = session.scalars(select(Case.created_at).where(Case.updated_at > since).distinct())
+    days = [moment.astimezone(zone).date() for moment in (*created, *measured)]
     _recount(session, zone, days)
-    state.counted_until = newest
+    existing.counted_until = newest
     session.flush()
     return len(set(days))

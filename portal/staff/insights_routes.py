@@ -24,6 +24,7 @@ from portal.insights import cells
 from portal.insights.choice import CATEGORIES, CUSTOM, Choice, read_choice
 from portal.insights.period import PERIOD_CHOICES, Period
 from portal.insights.report import Report, build_report, case_lines, prepare
+from portal.insights.summary import build_summary
 from portal.insights.svg import bar_chart, line_chart
 from portal.insights.tables import (
     CASE_TABLES,
@@ -106,8 +107,11 @@ async def _report(services: Services, choice: Choice, period: Period, cases: boo
 
 def _prepare(services: Services, period: Period, cases: bool = True) -> None:
     """Measure and summarise before reading; when another request is doing the same at this
-    moment, its work serves this one too (the figures are read after it commits)."""
+    moment, its work serves this one too (the figures are read after it commits). A zone viewed
+    for the first time is built a week per transaction first, so intake is not held up."""
     try:
+        if cases:
+            build_summary(services.sessions, period.tz)
         with services.write() as session:
             prepare(session, period, now=services.clock(), cases=cases)
     except (IntegrityError, OperationalError):

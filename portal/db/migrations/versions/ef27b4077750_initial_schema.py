@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 699d3511391f
+Revision ID: ef27b4077750
 Revises: 
-Create Date: 2026-12-06 18:26:14.447921
+Create Date: 2026-12-06 20:12:42.453309
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = '699d3511391f'
+revision: str = 'ef27b4077750'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -68,6 +68,8 @@ def upgrade() -> None:
     op.create_table('insights_summary_state',
     sa.Column('tz', sa.String(length=64), nullable=False),
     sa.Column('counted_until', portal.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('build_watermark', portal.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('built_through', sa.Date(), nullable=True),
     sa.Column('self_service_through', sa.Date(), nullable=True),
     sa.PrimaryKeyConstraint('tz', name=op.f('pk_insights_summary_state'))
     )
