@@ -108,7 +108,7 @@ async def _report(services: Services, choice: Choice, period: Period, cases: boo
 def _prepare(services: Services, period: Period, cases: bool = True) -> None:
     """Measure and summarise before reading; when another request is doing the same at this
     moment, its work serves this one too (the figures are read after it commits). A zone viewed
-    for the first time is built a week per transaction first, so intake is not held up."""
+    for the first time is built a few days per transaction first, so intake is not held up."""
     try:
         if cases:
             build_summary(services.sessions, period.tz)
