@@ -19,6 +19,7 @@ from staff_support import (
     heading,
     is_sign_in_redirect,
     load_user,
+    login_form,
     make_staff,
     session_cookie,
     set_cookie_attributes,
@@ -296,6 +297,17 @@ def test_a_sign_in_form_without_its_csrf_token_is_refused(client, services) -> N
     )
     assert response.status_code == 403
     assert session_cookie(client) is None
+
+
+@pytest.mark.parametrize("action", ["/staff/login", "/staff/login/code"])
+def test_an_oversized_sign_in_post_is_refused_before_it_is_read(client, services, action) -> None:
+    make_staff(services, "maja@example.com")
+    values = login_form(client)
+    values.update(email="maja@example.com", password="x" * 200_000)
+    response = client.post(action, data=values, follow_redirects=False)
+    assert response.status_code == 413
+    assert session_cookie(client) is None
+    assert sign_in(client, "maja@example.com").status_code == 303  # nothing counted against her
 
 
 def test_staff_pages_are_never_cached_indexed_or_leaked_by_referrer(client, services) -> None:
