@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from portal.cases.access import access_values, grant_access, token_for
 from portal.cases.attachments import StagedFile, record_attachments
 from portal.cases.form_token import new_submission_id
+from portal.cases.labels import CATEGORIES, OUTCOMES
 from portal.cases.models import Case, CaseAccess, CaseEvent
 from portal.cases.reference import new_reference
 from portal.i18n import LANGUAGES, N_
@@ -31,8 +32,6 @@ from portal.mail import outbox
 from portal.settings import Settings
 from portal.sla.promise import apply_promise, make_promise
 
-CATEGORIES = ("product", "service", "billing", "other")
-OUTCOMES = ("refund", "replacement", "repair", "explanation", "other")
 MAX_DESCRIPTION = 20_000
 MAX_NAME = 200
 MAX_PHONE = 50

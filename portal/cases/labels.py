@@ -1,8 +1,9 @@
 """The words for a case's kind of problem and the outcome the customer hopes for.
 
 One place, so the complaint form, the status page, the emails, the case desk and the insights
-page all call a category or an outcome the same thing. The keys are the form's values
-(``intake.CATEGORIES``, ``intake.OUTCOMES``); the texts are msgids, translated where shown.
+page all call a category or an outcome the same thing, and everything that lists the categories
+(intake, response-time policies, insights filters) lists the same ones. The keys are the form's
+values; the texts are msgids, translated where shown.
 """
 
 from __future__ import annotations
@@ -29,3 +30,7 @@ OUTCOME_LABELS = {
     "explanation": N_("An explanation"),
     "other": N_("Something else"),
 }
+
+# The form's values, in the order they are offered.
+CATEGORIES = tuple(CATEGORY_LABELS)
+OUTCOMES = tuple(OUTCOME_LABELS)

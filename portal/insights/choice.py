@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from portal.cases.labels import CATEGORY_LABELS
+from portal.cases.labels import CATEGORIES
 from portal.cases.models import CHANNELS
 from portal.i18n import LANGUAGES, N_
 from portal.insights.period import MAX_DAYS, PERIOD_CHOICES, Filters, Period
 
 CUSTOM = "custom"
 DEFAULT_DAYS = "30"
-CATEGORIES = tuple(CATEGORY_LABELS)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.cases.labels import CATEGORIES
 from portal.sla.calendars import (
     DEFAULT_EVES,
     WEEKDAYS_8_TO_17,
@@ -31,7 +32,6 @@ from portal.sla.calendars import (
 )
 from portal.sla.models import SlaCalendar, SlaLanguage, SlaPolicy
 
-CATEGORIES = ("product", "service", "billing", "other")
 PRIORITIES = ("low", "normal", "high", "urgent")
 FALLBACK_CATEGORY, FALLBACK_PRIORITY = "other", "normal"
 CACHE_SECONDS = 30.0
