@@ -6,11 +6,14 @@ trying again could help. The worker never marks a message sent on anything else.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
 import secrets
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,6 +22,8 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message, parse_address
+from aiosmtplib.protocol import normalize_message_line_endings
 
 from portal.settings import Settings, SettingsError
 
@@ -39,6 +44,9 @@ class Transport(Protocol):
 
         Raise ``DeliveryError`` unless it was accepted.
         """
+
+    async def aclose(self) -> None:
+        """Let go of whatever the transport keeps open (connections); it stays usable."""
 
 
 # -- SMTP -----------------------------------------------------------------------------------------
@@ -117,11 +125,40 @@ def _bad(problem: str) -> SettingsError:
     return SettingsError(f"PORTAL_SMTP_URL {problem}.")
 
 
-class SMTPTransport:
-    """One connection per message: simple, and nothing to go stale between bursts."""
+# As many connections as the outbox worker has messages in flight (worker.SENDING_AT_ONCE).
+MAX_CONNECTIONS = 10
+IDLE_CLOSE = 5.0  # seconds a kept connection may sit unused before it is closed with QUIT
+QUIT_TIMEOUT = 5.0  # seconds to wait for the server's goodbye before just closing
+SERVICE_CLOSING = 421  # the server's "closing this connection" reply
 
-    def __init__(self, config: SMTPConfig) -> None:
+
+class SMTPTransport:
+    """Delivers over a few SMTP connections kept open, each carrying one message at a time.
+
+    Opening a connection (greeting, EHLO, often STARTTLS and AUTH) costs more than the message
+    it carries, so a burst of acknowledgements shares at most ``max_connections`` of them — as
+    many as the outbox worker sends at once. A connection unused for ``idle_close`` seconds is
+    closed with QUIT, so nothing goes stale between bursts; ``aclose`` closes the rest.
+
+    The server may still have closed a kept connection (its own idle timeout, a restart): that
+    shows before MAIL FROM is accepted, and the message then goes over a fresh connection, once.
+    Nothing is ever sent again once its DATA went out. A connection that failed in any way is
+    dropped; after a refused recipient or message it is reset (RSET) before the next message.
+    One transport serves one event loop at a time; on another loop it starts afresh.
+    """
+
+    def __init__(
+        self,
+        config: SMTPConfig,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_close: float = IDLE_CLOSE,
+    ) -> None:
         self.config = config
+        self.max_connections = max_connections
+        self.idle_close = idle_close
+        self._pool: _Pool | None = None
+        self._local_hostname: str | None = None  # asked of the system once, not per connection
 
     @classmethod
     def from_url(cls, url: str) -> SMTPTransport:
@@ -130,21 +167,11 @@ class SMTPTransport:
     async def send(
         self, message: bytes | EmailMessage, *, sender: str, recipients: list[str]
     ) -> None:
-        c = self.config
+        # Addresses that cannot go on an SMTP command line are refused before any connection.
+        for address in (sender, *recipients):
+            parse_address(address)
         try:
-            await aiosmtplib.send(
-                message,
-                sender=sender,
-                recipients=recipients,
-                hostname=c.hostname,
-                port=c.port,
-                username=c.username,
-                password=c.password if c.username else None,
-                use_tls=c.use_tls,
-                start_tls=c.start_tls,
-                timeout=c.timeout,
-                tls_context=c.tls_context,
-            )
+            await self._send(message, sender, recipients)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             detail = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
@@ -161,6 +188,228 @@ class SMTPTransport:
             raise DeliveryError(f"SMTP error {exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise DeliveryError(f"SMTP unavailable: {type(exc).__name__}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        """Close every kept connection with QUIT (when the worker stops); later sends reconnect."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close_all()
+
+    async def _send(
+        self, message: bytes | EmailMessage, sender: str, recipients: list[str]
+    ) -> None:
+        pool = self._current_pool()
+        async with pool.slots:
+            smtp = pool.take()
+            if smtp is not None:
+                try:
+                    await self._transaction(pool, smtp, message, sender, recipients, reused=True)
+                    return
+                except _Stale:
+                    pass  # closed by the server while kept: MAIL FROM was never accepted
+            smtp = await self._connect()
+            await self._transaction(pool, smtp, message, sender, recipients, reused=False)
+
+    def _current_pool(self) -> _Pool:
+        loop = asyncio.get_running_loop()
+        pool = self._pool
+        if pool is None or pool.loop is not loop:
+            if pool is not None:
+                pool.abandon()  # its loop has ended: nothing can be said to the server any more
+            pool = self._pool = _Pool(loop, self.max_connections, self.idle_close, self._quit)
+        return pool
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        """A new connection, greeted (EHLO), upgraded (STARTTLS) and authenticated as configured."""
+        c = self.config
+        smtp = aiosmtplib.SMTP(
+            hostname=c.hostname,
+            port=c.port,
+            username=c.username,
+            password=c.password if c.username else None,
+            use_tls=c.use_tls,
+            start_tls=c.start_tls,
+            timeout=c.timeout,
+            tls_context=c.tls_context,
+            local_hostname=self._local_hostname,
+        )
+        await smtp.connect()
+        try:
+            if smtp.is_ehlo_or_helo_needed:
+                try:
+                    await smtp.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await smtp.helo()
+        except BaseException:
+            smtp.close()
+            raise
+        self._local_hostname = smtp.local_hostname
+        return smtp
+
+    async def _transaction(
+        self,
+        pool: _Pool,
+        smtp: aiosmtplib.SMTP,
+        message: bytes | EmailMessage,
+        sender: str,
+        recipients: list[str],
+        *,
+        reused: bool,
+    ) -> None:
+        """MAIL, RCPT, DATA on ``smtp``; then keep the connection for the next message or drop it.
+
+        Raises ``_Stale`` when a kept connection turns out closed before MAIL FROM was accepted.
+        """
+        keep = False
+        try:
+            data, options, encoding = _envelope(smtp, message, sender, recipients)
+            try:
+                await smtp.mail(sender, options=options, encoding=encoding)
+            except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+                if reused:
+                    raise _Stale from exc
+                raise
+            except aiosmtplib.SMTPResponseException as exc:
+                if reused and exc.code == SERVICE_CLOSING:
+                    raise _Stale from exc
+                raise
+            refused: list[aiosmtplib.SMTPRecipientRefused] = []
+            for recipient in recipients:
+                try:
+                    await smtp.rcpt(recipient, encoding=encoding)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    refused.append(exc)
+            if len(refused) == len(recipients):
+                keep = await _reset(smtp)
+                raise aiosmtplib.SMTPRecipientsRefused(refused)
+            try:
+                await smtp.data(data)
+            except aiosmtplib.SMTPDataError:
+                keep = await _reset(smtp)
+                raise
+            keep = True
+        finally:
+            if keep:
+                pool.give_back(smtp)
+            else:
+                smtp.close()
+
+    async def _quit(self, smtp: aiosmtplib.SMTP) -> None:
+        """Say goodbye to an idle connection; a server that does not answer is simply left."""
+        try:
+            await smtp.quit(timeout=min(self.config.timeout, QUIT_TIMEOUT))
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            pass
+        finally:
+            smtp.close()
+
+
+class _Stale(Exception):
+    """A kept connection was found closed before the server accepted MAIL FROM."""
+
+
+def _envelope(
+    smtp: aiosmtplib.SMTP, message: bytes | EmailMessage, sender: str, recipients: list[str]
+) -> tuple[bytes, list[str], str]:
+    """The bytes to send, the MAIL FROM options and the address encoding, as aiosmtplib chooses.
+
+    Bytes go as they are (``SIZE`` when the server takes it); a message object is flattened for
+    what the server offers (8BITMIME, SMTPUTF8), as ``aiosmtplib.send`` does.
+    """
+    options: list[str] = []
+    encoding = "ascii"
+    if isinstance(message, bytes):
+        data = message
+    else:
+        if not all(address.isascii() for address in (sender, *recipients)):
+            if not smtp.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported(
+                    "an address has non-ASCII characters; the server does not offer SMTPUTF8"
+                )
+            options.append("SMTPUTF8")
+            encoding = "utf-8"
+        eight_bit = smtp.supports_extension("8bitmime")
+        if eight_bit:
+            options.append("BODY=8BITMIME")
+        data = flatten_message(
+            message, utf8=encoding == "utf-8", cte_type="8bit" if eight_bit else "7bit"
+        )
+    if smtp.supports_extension("size"):
+        options.insert(0, f"SIZE={len(normalize_message_line_endings(data))}")
+    return data, options, encoding
+
+
+async def _reset(smtp: aiosmtplib.SMTP) -> bool:
+    """RSET after a refusal; whether the connection can take the next message."""
+    try:
+        await smtp.rset()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+        return False
+    return smtp.is_connected
+
+
+class _Pool:
+    """The connections of one event loop: at most ``size`` in all, idle ones newest last."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        size: int,
+        idle_close: float,
+        quit: Callable[[aiosmtplib.SMTP], Awaitable[None]],
+    ) -> None:
+        self.loop = loop
+        self.slots = asyncio.Semaphore(size)  # one message per connection at a time
+        self.idle_close = idle_close
+        self._quit = quit
+        self._idle: list[tuple[float, aiosmtplib.SMTP]] = []  # (when put back, connection)
+        self._reaper: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def take(self) -> aiosmtplib.SMTP | None:
+        """The most recently used connection that is still open, if any."""
+        while self._idle:
+            _, smtp = self._idle.pop()
+            if smtp.is_connected:
+                return smtp
+            smtp.close()
+        return None
+
+    def give_back(self, smtp: aiosmtplib.SMTP) -> None:
+        if self._closed or not smtp.is_connected:
+            smtp.close()
+            return
+        self._idle.append((self.loop.time(), smtp))
+        if self._reaper is None or self._reaper.done():
+            self._reaper = self.loop.create_task(self._close_idle(), name="smtp-idle-close")
+
+    async def _close_idle(self) -> None:
+        """QUIT every connection once it has been idle for ``idle_close`` seconds."""
+        try:
+            while self._idle:
+                wait = self._idle[0][0] + self.idle_close - self.loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                _, smtp = self._idle.pop(0)
+                await self._quit(smtp)
+        except asyncio.CancelledError:
+            self.abandon()  # the loop is ending (asyncio.run): close without goodbyes
+            raise
+
+    async def close_all(self) -> None:
+        self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(self._quit(smtp) for _, smtp in idle))
+
+    def abandon(self) -> None:
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for _, smtp in idle:
+            with contextlib.suppress(Exception):
+                smtp.close()
 
 
 # -- the dev mail sink ----------------------------------------------------------------------------
@@ -194,6 +443,9 @@ class DevMailSink:
             self.store(message)
         except OSError as exc:
             raise DeliveryError(f"dev mail sink: {exc}") from exc
+
+    async def aclose(self) -> None:
+        """Nothing to close: every message is a file written in full."""
 
     def store(self, message: bytes | EmailMessage) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
