@@ -202,3 +202,47 @@ def test_implicit_tls_with_smtps(certificate) -> None:
         assert len(recorder.received) == 1
     finally:
         controller.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize("scheme", ["starttls", "smtps"])
+def test_kept_connections_stay_encrypted_and_sign_in_once(certificate, scheme: str) -> None:
+    """A burst over a kept connection pays for the TLS handshake and AUTH once, not per message."""
+    server_context, client_context = _contexts(certificate)
+    recorder = _Recorder()
+    port = free_port()
+    tls = (
+        {"tls_context": server_context, "require_starttls": True}
+        if scheme == "starttls"
+        # aiosmtpd does not count implicit TLS as TLS when deciding whether to offer AUTH
+        else {"ssl_context": server_context, "auth_require_tls": False}
+    )
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=recorder.authenticate,
+        auth_required=True,
+        **tls,
+    )
+    controller.start()
+    url = (
+        f"smtp://mail:p%3Ass%2Fw%40rd%25@127.0.0.1:{port}?starttls=1"
+        if scheme == "starttls"
+        else f"smtps://mail:p%3Ass%2Fw%40rd%25@127.0.0.1:{port}"
+    )
+    transport = SMTPTransport(replace(parse_smtp_url(url), tls_context=client_context))
+
+    async def burst() -> None:
+        for _ in range(3):
+            await transport.send(
+                _message(), sender="noreply@svar.localhost", recipients=["anna@example.com"]
+            )
+        await transport.aclose()
+
+    try:
+        asyncio.run(burst())
+    finally:
+        controller.stop()
+    assert recorder.tls == [True, True, True]
+    assert recorder.logins == [(b"mail", b"p:ss/w@rd%")]
