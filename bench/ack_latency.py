@@ -11,7 +11,6 @@ whole message (end of DATA), both read from one clock.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from bench._harness import (
     Server,
     cli,
     data_dir,
-    free_port,
     machine_note,
     migrate,
     ms,
@@ -31,50 +29,10 @@ from bench._harness import (
     verdict,
 )
 from bench._loadgen import build_requests, run_open_loop
+from bench._mailbox import Mailbox
 
 TARGET_P95 = 1.0
 NAME = "submit → ack accepted by SMTP p95"
-
-
-class Mailbox:
-    """aiosmtpd on 127.0.0.1: records when each recipient's message was accepted."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.accepted: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-        self._controller = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def count(self) -> int:
-        with self._lock:
-            return sum(len(v) for v in self.accepted.values())
-
-    def __enter__(self) -> Mailbox:
-        from aiosmtpd.controller import Controller
-
-        mailbox = self
-
-        class Handler:
-            async def handle_DATA(self, _server, _session, envelope):  # type: ignore[no-untyped-def]
-                now = time.perf_counter()
-                with mailbox._lock:
-                    for rcpt in envelope.rcpt_tos:
-                        mailbox.accepted.setdefault(rcpt.lower(), []).append(now)
-                return "250 Message accepted for delivery"
-
-        self._controller = Controller(
-            Handler(), hostname="127.0.0.1", port=self.port, server_hostname="bench.localhost"
-        )
-        self._controller.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._controller is not None:
-            self._controller.stop()
 
 
 def _measure(work: Path, count: int, rate: float) -> Result:

@@ -2,7 +2,8 @@
 
 The portal runs as it would be deployed: one uvicorn process serving ``portal.app:create_app``
 with settings from the environment (a fresh data folder, SQLite in WAL mode, the in-process outbox
-worker delivering to the dev mail sink), rate limits scaled out of the way. A separate client
+worker delivering over SMTP to an aiosmtpd server in this process, as production delivers to its
+mail relay), rate limits scaled out of the way. A separate client
 process (``bench._loadgen``) keeps a fixed number of keep-alive connections busy, each request a
 distinct valid complaint (own submission id, signed form token, CSRF cookie and field). It stops
 sending at the deadline and waits for every answer, so the cases committed during the run must
@@ -45,6 +46,7 @@ from bench._harness import (
     verdict,
 )
 from bench._loadgen import write_bodies
+from bench._mailbox import Mailbox
 
 TARGET_RATE = 300.0
 TARGET_RATIO = 2.5
@@ -169,11 +171,17 @@ def measure_portal(
     work: Path, warm_seconds: float, duration: float, *, worker_apart: bool = False
 ) -> dict[str, Any]:
     """One run against the portal; with ``worker_apart`` the outbox is a separate process."""
-    env = portal_env(work, PORTAL_OUTBOX_IN_PROCESS="false" if worker_apart else "true")
+    mailbox = Mailbox()
+    env = portal_env(
+        work,
+        PORTAL_OUTBOX_IN_PROCESS="false" if worker_apart else "true",
+        PORTAL_SMTP_URL=mailbox.url,
+    )
     migrate(env)
     db = work / "svar.sqlite3"
     worker = WorkerProcess(env, work / "worker.log") if worker_apart else contextlib.nullcontext()
     with (
+        mailbox,
         Server("portal.app:create_app", env, log_file=work / "server.log") as server,
         worker as worker_process,
     ):
@@ -190,6 +198,7 @@ def measure_portal(
         # The warm-up's acknowledgements leave first, so the run's figures hold its own work.
         summary_warm_drain = _drain(db)
         before = _count(db, "cases")
+        mail_before, connections_before = mailbox.count(), mailbox.connections
         worker_cpu = cpu_seconds(worker_process.pid) if worker_apart else 0.0
         server_cpu = cpu_seconds(server.pid)
         summary = _load(server, form.action, form.headers, bodies, duration, work)
@@ -212,6 +221,8 @@ def measure_portal(
             + (cpu_seconds(worker_process.pid) - worker_cpu if worker_apart else 0.0)
         )
         summary["outbox_rows"] = _count(db, "outbox")
+        summary["mail_received"] = mailbox.count() - mail_before
+        summary["smtp_connections"] = mailbox.connections - connections_before
         summary["headers"], summary["bodies"] = form.headers, bodies
     return summary
 
@@ -231,10 +242,13 @@ def _outbox_note(summary: dict[str, Any], who: str) -> str:
         f"outbox ({who}): {summary['outbox_rows']} acknowledgements queued in total, "
         f"{summary['pending_at_end']} still pending when the load stopped, "
         + (
-            f"all delivered to the dev mail sink {summary['drain_seconds']:.1f} s later"
+            f"all accepted by the SMTP server {summary['drain_seconds']:.1f} s later"
             if not summary["pending_after_drain"]
             else f"{summary['pending_after_drain']} still pending after 120 s"
         )
+        + f"; the SMTP server received {summary['mail_received']} messages for the run's "
+        f"{summary['cases']} complaints, with {summary['smtp_connections']} SMTP connections "
+        "opened during the run"
     )
 
 
