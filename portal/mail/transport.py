@@ -168,6 +168,8 @@ class SMTPTransport:
         self, message: bytes | EmailMessage, *, sender: str, recipients: list[str]
     ) -> None:
         # Addresses that cannot go on an SMTP command line are refused before any connection.
+        if not recipients:
+            raise ValueError("a message needs at least one recipient")
         for address in (sender, *recipients):
             parse_address(address)
         try:
