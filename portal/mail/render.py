@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parseaddr
 from functools import cache, lru_cache
 
-from jinja2 import Environment
+from babel.support import NullTranslations
+from jinja2 import Environment, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.visitor import NodeTransformer
 from sqlalchemy.orm import Session
 
 from portal.db.base import utcnow
-from portal.i18n import gettext
+from portal.i18n import gettext, translations
 from portal.mail import (
     conversation,  # noqa: F401 (registers the conversation kinds)
     keeping_mail,  # noqa: F401 (registers the scheduler's kinds)
@@ -43,8 +46,73 @@ class RenderedMail:
 
 
 @cache
-def mail_environment() -> Environment:
-    return make_environment()
+def mail_environment(lang: str) -> Environment:
+    """The templates of ``lang``'s mail, with every fixed string translated when compiled.
+
+    ``{{ _("Hello,") }}`` then costs what literal text costs instead of three context calls and
+    a catalog lookup per message (about half of what rendering a message took). Strings with
+    placeholders keep only the ``%`` and the escaping of the values. The catalogs never change
+    while the process runs, so a template compiled once per language stays right.
+    """
+    catalog = translations(lang)
+    env = make_environment()
+    env.code_generator_class = type(
+        "MailCodeGenerator", (_TranslatingCodeGenerator,), {"catalog": catalog}
+    )
+    # What is left for run time (plurals, a msgid that is not a literal) needs no context.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=catalog.ugettext, ngettext=catalog.ungettext, newstyle=True
+    )
+    return env
+
+
+class _TranslatingCodeGenerator(CodeGenerator):
+    """Compiles ``_("literal", name=value)`` as the catalog's text, formatted as at run time."""
+
+    catalog: NullTranslations
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        _TranslateLiterals(self.environment, self.catalog).visit(node)
+        super().visit_Template(node, frame)
+
+
+class _TranslateLiterals(NodeTransformer):
+    """Replaces each ``_``/``gettext`` call of a literal msgid by what the newstyle call returns.
+
+    Jinja's newstyle ``gettext`` returns ``Markup(text) % values`` when autoescaping and
+    ``text % values`` otherwise; ``MarkSafeIfAutoescape`` and ``%`` compile to exactly that.
+    """
+
+    def __init__(self, environment: Environment, catalog: NullTranslations) -> None:
+        self.environment = environment
+        self.catalog = catalog
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(node)
+        callee, args = node.node, node.args
+        if not (
+            isinstance(callee, nodes.Name)
+            and callee.name in ("_", "gettext")
+            and len(args) == 1
+            and isinstance(args[0], nodes.Const)
+            and isinstance(args[0].value, str)
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            return node
+        text = self.catalog.ugettext(args[0].value)
+        lineno = node.lineno
+        if not node.kwargs:
+            text = text % {}  # newstyle gettext always formats: "%%" reads "%"
+        translated: nodes.Expr = nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=lineno)
+        if node.kwargs:
+            values = [
+                nodes.Pair(nodes.Const(kw.key, lineno=lineno), kw.value, lineno=lineno)
+                for kw in node.kwargs
+            ]
+            translated = nodes.Mod(translated, nodes.Dict(values, lineno=lineno), lineno=lineno)
+        translated.set_environment(self.environment)
+        return translated
 
 
 def subject_for(kind: str, reference: str, lang: str) -> str:
@@ -103,8 +171,8 @@ def render_message(
     kind = KINDS.get(row.kind)
     if kind is None:
         raise UnknownMailKind(f"no mail kind {row.kind!r}")
-    env = env or mail_environment()
     lang = row.lang
+    env = env or mail_environment(lang)
     context = kind.build(session, row, settings)
     subject = subject_for(row.kind, context.get("reference", ""), lang)
     context = {**context, "lang": lang, "subject": subject}
