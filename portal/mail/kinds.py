@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import get_timezone_name
 from sqlalchemy.orm import Session
@@ -118,9 +120,15 @@ def case_context(
         "status_url": status_link(settings, lang, access),
         "track_url": f"{settings.base_url.rstrip('/')}/{lang}/track",
         "promise": describe(promise, lang),
-        "time_zone": get_timezone_name(promise.tz, locale=lang),
+        "time_zone": zone_name(promise.tz, lang),
         "answered": case.first_response_at is not None,
     }
+
+
+@lru_cache(maxsize=64)
+def zone_name(tz: ZoneInfo, lang: str) -> str:
+    """ "Central European Time" in ``lang``: the same for every message, so looked up once."""
+    return get_timezone_name(tz, locale=lang)
 
 
 @register("acknowledgement", N_("We have received your complaint"))

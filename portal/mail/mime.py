@@ -25,6 +25,10 @@ from email.utils import formataddr
 CRLF = b"\r\n"
 MAX_LINE = 78
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# An address of plain dot-atoms, as nearly every customer's is: ``Address`` would parse it into
+# exactly these characters, so it is taken as it is (the full parser costs 0.1 ms an address).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_ATEXT}(?:\.{_ATEXT})*")
 
 
 def address(display_name: str, addr_spec: str) -> str:
@@ -32,8 +36,9 @@ def address(display_name: str, addr_spec: str) -> str:
 
     Raises ``ValueError`` for an address that is not a single valid ``addr-spec``.
     """
-    checked = Address(addr_spec=addr_spec)  # parses the address; raises on anything else
-    return formataddr((_clean(display_name), checked.addr_spec), charset="utf-8")
+    if not _PLAIN_ADDRESS.fullmatch(addr_spec):
+        addr_spec = Address(addr_spec=addr_spec).addr_spec  # parses it; raises on anything else
+    return formataddr((_clean(display_name), addr_spec), charset="utf-8")
 
 
 def header_line(name: str, value: str) -> bytes:
