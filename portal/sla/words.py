@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -27,19 +28,28 @@ class PromiseText:
 
 def day_words(local: datetime, lang: str) -> str:
     """ "Tuesday 25 November" as ``lang`` writes it, for a local moment."""
-    return format_date(local.date(), gettext(lang, DATE_PATTERN), locale=babel_locale(lang))
+    return _day_words(local.date(), lang)
+
+
+@lru_cache(maxsize=512)
+def _day_words(day: date, lang: str) -> str:
+    # Remembered: every email and page about a case names its day, and Babel takes 40 µs.
+    return format_date(day, gettext(lang, DATE_PATTERN), locale=babel_locale(lang))
 
 
 def deadline_words(local: datetime, lang: str) -> str:
     """ "by Tuesday 25 November at 12:00" for a local moment, in ``lang``."""
-    date, clock = day_words(local, lang), format_clock(local, lang)
+    return _deadline(day_words(local, lang), format_clock(local, lang), lang)
+
+
+def _deadline(date: str, clock: str, lang: str) -> str:
     return gettext(lang, "by %(date)s at %(time)s", date=date, time=clock)
 
 
 def describe(promise: Promise, lang: str) -> PromiseText:
     local = promise.local_due
     date, clock = day_words(local, lang), format_clock(local, lang)
-    deadline = deadline_words(local, lang)
+    deadline = _deadline(date, clock, lang)
     days = promise.working_days
     if days == 1:
         within = gettext(lang, "within one working day")
