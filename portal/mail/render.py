@@ -13,8 +13,9 @@ from email.utils import format_datetime, parseaddr
 from functools import cache, lru_cache
 
 from babel.support import NullTranslations
-from jinja2 import Environment, nodes
+from jinja2 import Environment, nodes, pass_environment
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.filters import do_wordwrap
 from jinja2.visitor import NodeTransformer
 from sqlalchemy.orm import Session
 
@@ -63,7 +64,51 @@ def mail_environment(lang: str) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=catalog.ugettext, ngettext=catalog.ungettext, newstyle=True
     )
+    env.filters["wordwrap"] = _wordwrap
     return env
+
+
+@pass_environment
+def _wordwrap(
+    environment: Environment,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
+    """Jinja's ``wordwrap``, to the character; single-spaced plain text skips ``textwrap``.
+
+    Words separated by single spaces, none with a hyphen or wider than a line, are what a
+    customer's summary nearly always is; ``textwrap`` fills such lines greedily, as done here,
+    but takes about ten times as long to find that out.
+    """
+    if type(s) is str and width >= 1 and "-" not in s:
+        newline = environment.newline_sequence if wrapstring is None else wrapstring
+        paragraphs = []
+        for line in s.splitlines():
+            words = line.split()
+            if " ".join(words) != line or any(len(word) > width for word in words):
+                break
+            paragraphs.append(newline.join(_fill(words, width)))
+        else:
+            return newline.join(paragraphs)
+    return do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+
+
+def _fill(words: list[str], width: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) <= width:
+            line = f"{line} {word}"
+        else:
+            if line:
+                lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
 
 
 class _TranslatingCodeGenerator(CodeGenerator):
