@@ -25,6 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal.cases.conversation_routes import conversation_route_handlers
 from portal.cases.routes import case_route_handlers
+from portal.db.checkpoint import checkpointing
 from portal.knowledge.routes import knowledge_route_handlers, provide_knowledge
 from portal.knowledge.site import KnowledgeSite
 from portal.mail import routes as mail_routes
@@ -60,9 +61,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.services = services
         app.state.knowledge = knowledge
-        async with _background_work(services), knowledge.running():
-            _freeze_start_up()
-            yield
+        with checkpointing(services.engine):
+            async with _background_work(services), knowledge.running():
+                _freeze_start_up()
+                yield
 
     route_handlers = [
         routes.root,

@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # How long a writer waits for another (SQLite's busy timeout, and the write lock below).
 WRITE_WAIT_SECONDS = 30.0
+# SQLite's automatic checkpoint on the portal's connections, in pages of 4 KiB (40 MiB of log):
+# a safety net; a running portal checkpoints from a thread of its own (``portal.db.checkpoint``).
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -48,6 +51,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(WRITE_WAIT_SECONDS * 1000)}")
     cursor.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.cases.models import Case, CaseAccess
 from portal.db.base import utcnow
+from portal.db.checkpoint import checkpointing
 from portal.mail import outbox
 from portal.mail.kinds import MissingMailData
 from portal.mail.models import OutboxMessage
@@ -291,6 +293,7 @@ async def run_worker(services: Services) -> None:
     from portal.sla.schedule import PromiseKeeper
 
     worker = OutboxWorker(services)
+    gc.freeze()  # start-up's objects live as long as the process (see ``create_app``)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -302,7 +305,8 @@ async def run_worker(services: Services) -> None:
     await keeper.start()
     log.info("outbox worker started (%s)", type(worker.transport).__name__)
     try:
-        await stopped.wait()
+        with checkpointing(services.engine):
+            await stopped.wait()
     finally:
         await keeper.stop()
         await housekeeping.stop()
