@@ -206,8 +206,7 @@ async def send_feedback(
         return Redirect(
             f"/{lang}/case/{outcome}",
             status_code=303,
-            cookies=[case_cookie(outcome, new_token, settings)],
-            headers=PRIVATE_HEADERS,
+            headers={**PRIVATE_HEADERS, **case_cookie(outcome, new_token, settings)},
         )
     return Redirect(
         f"/{lang}/case/{reference}?sent=answer#timeline", status_code=303, headers=PRIVATE_HEADERS
