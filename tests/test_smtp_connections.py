@@ -276,6 +276,28 @@ def test_a_connection_closed_as_the_next_message_starts_is_retried_once_on_a_fre
     assert server.mails() == 1 + 2 + 2
 
 
+def test_a_server_that_limits_messages_per_connection_gets_every_message(
+    server: _Server,
+) -> None:
+    """Some servers take a few messages per connection, then answer MAIL FROM with a 4xx."""
+
+    async def two_per_connection(smtp: SMTP, mails_before: int) -> str | None:
+        return "451 4.7.0 Too many messages on this connection" if mails_before >= 2 else None
+
+    server.on_mail = two_per_connection
+    transport = _transport(server)
+
+    async def scenario() -> None:
+        for n in range(5):
+            await _send(transport, n)
+        await transport.aclose()
+
+    asyncio.run(scenario())
+
+    assert server.message_ids() == _ids(range(5))
+    assert len(server.greeted) == 3
+
+
 def test_a_message_is_never_sent_again_once_its_data_went_out(server: _Server) -> None:
     """The connection breaks after the message's DATA: reported undelivered, sent only once."""
 

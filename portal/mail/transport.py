@@ -129,7 +129,6 @@ def _bad(problem: str) -> SettingsError:
 MAX_CONNECTIONS = 10
 IDLE_CLOSE = 5.0  # seconds a kept connection may sit unused before it is closed with QUIT
 QUIT_TIMEOUT = 5.0  # seconds to wait for the server's goodbye before just closing
-SERVICE_CLOSING = 421  # the server's "closing this connection" reply
 
 
 class SMTPTransport:
@@ -140,8 +139,9 @@ class SMTPTransport:
     many as the outbox worker sends at once. A connection unused for ``idle_close`` seconds is
     closed with QUIT, so nothing goes stale between bursts; ``aclose`` closes the rest.
 
-    The server may still have closed a kept connection (its own idle timeout, a restart): that
-    shows before MAIL FROM is accepted, and the message then goes over a fresh connection, once.
+    The server may still have closed a kept connection (its own idle timeout, a restart) or
+    refuse more on it (4xx): that shows before MAIL FROM is accepted, and the message then goes
+    over a fresh connection, once.
     Nothing is ever sent again once its DATA went out. A connection that failed in any way is
     dropped; after a refused recipient or message it is reset (RSET) before the next message.
     One transport serves one event loop at a time; on another loop it starts afresh.
@@ -260,7 +260,8 @@ class SMTPTransport:
     ) -> None:
         """MAIL, RCPT, DATA on ``smtp``; then keep the connection for the next message or drop it.
 
-        Raises ``_Stale`` when a kept connection turns out closed before MAIL FROM was accepted.
+        Raises ``_Stale`` when a kept connection turns out closed, or no longer taking mail,
+        before MAIL FROM was accepted.
         """
         keep = False
         try:
@@ -272,7 +273,9 @@ class SMTPTransport:
                     raise _Stale from exc
                 raise
             except aiosmtplib.SMTPResponseException as exc:
-                if reused and exc.code == SERVICE_CLOSING:
+                # 421 "closing", or a server's limit of messages per connection ("451 too many
+                # messages"): a fresh connection may well take it; a 5xx refusal would not.
+                if reused and 400 <= exc.code < 500:
                     raise _Stale from exc
                 raise
             refused: list[aiosmtplib.SMTPRecipientRefused] = []
@@ -307,7 +310,7 @@ class SMTPTransport:
 
 
 class _Stale(Exception):
-    """A kept connection was found closed before the server accepted MAIL FROM."""
+    """A kept connection was closed, or refused MAIL FROM for now (4xx), before any message."""
 
 
 def _envelope(
