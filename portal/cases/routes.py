@@ -209,7 +209,7 @@ async def send_complaint(
             complaint = replace(checked.value, submission_id=fresh.submission_id)
             return submit_complaint(session, complaint, collected.files, settings, now)
 
-    submission = await services.run(store)
+    submission = await services.run_write(store)
     services.outbox_changed()
     await note_complaint_sent(request, services, lang)  # for the suggestion report
     if submission.created and collected.files:

@@ -143,7 +143,7 @@ class OutboxWorker:
         A batch costs three transactions whatever its size: claim, render (one read), and
         record every outcome (one write). Sending runs concurrently in between.
         """
-        ids = await self.services.run(self._claim, now or utcnow())
+        ids = await self.services.run_write(self._claim, now or utcnow())
         if not ids:
             return 0
         rendered = await self.services.run(self._render_batch, ids)
@@ -151,7 +151,7 @@ class OutboxWorker:
         outcomes = await asyncio.gather(*(self._send(item, sending) for item in rendered))
         done = [outcome for outcome in outcomes if outcome is not None]
         if done:
-            await self.services.run(self._record, done)
+            await self.services.run_write(self._record, done)
         return len(ids)
 
     async def drain(self, max_rounds: int = 100) -> int:
