@@ -208,14 +208,14 @@ class SMTPTransport:
                     await self._transaction(pool, smtp, message, sender, recipients, reused=True)
                     return
                 except _Stale:
-                    pass  # closed by the server while kept: MAIL FROM was never accepted
+                    pass  # the kept connection is gone or takes no more: nothing was accepted
             smtp = await self._connect()
             await self._transaction(pool, smtp, message, sender, recipients, reused=False)
 
     def _current_pool(self) -> _Pool:
         loop = asyncio.get_running_loop()
         pool = self._pool
-        if pool is None or pool.loop is not loop:
+        if pool is None or pool.loop is not loop or pool.closed:
             if pool is not None:
                 pool.abandon()  # its loop has ended: nothing can be said to the server any more
             pool = self._pool = _Pool(loop, self.max_connections, self.idle_close, self._quit)
@@ -369,7 +369,7 @@ class _Pool:
         self._quit = quit
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []  # (when put back, connection)
         self._reaper: asyncio.Task[None] | None = None
-        self._closed = False
+        self.closed = False  # once True, connections put back are closed, not kept
 
     def take(self) -> aiosmtplib.SMTP | None:
         """The most recently used connection that is still open, if any."""
@@ -381,7 +381,7 @@ class _Pool:
         return None
 
     def give_back(self, smtp: aiosmtplib.SMTP) -> None:
-        if self._closed or not smtp.is_connected:
+        if self.closed or not smtp.is_connected:
             smtp.close()
             return
         self._idle.append((self.loop.time(), smtp))
@@ -403,14 +403,14 @@ class _Pool:
             raise
 
     async def close_all(self) -> None:
-        self._closed = True
+        self.closed = True
         if self._reaper is not None:
             self._reaper.cancel()
         idle, self._idle = self._idle, []
         await asyncio.gather(*(self._quit(smtp) for _, smtp in idle))
 
     def abandon(self) -> None:
-        self._closed = True
+        self.closed = True
         idle, self._idle = self._idle, []
         for _, smtp in idle:
             with contextlib.suppress(Exception):
