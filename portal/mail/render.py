@@ -16,6 +16,7 @@ from babel.support import NullTranslations
 from jinja2 import Environment, nodes, pass_environment
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import do_wordwrap
+from jinja2.nodes import EvalContext
 from jinja2.visitor import NodeTransformer
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,7 @@ from portal.settings import Settings
 from portal.web.templating import make_environment
 
 _MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+_NAMED_STRING = re.compile(r"%%|%\(\w+\)s")  # "%%" and "%(name)s", the placeholders str() fills
 
 
 class UnknownMailKind(LookupError):
@@ -117,7 +119,11 @@ class _TranslatingCodeGenerator(CodeGenerator):
     catalog: NullTranslations
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        _TranslateLiterals(self.environment, self.catalog).visit(node)
+        # Whether the whole template escapes, when no ``{% autoescape %}`` block can change it.
+        escaping = None
+        if node.find(nodes.EvalContextModifier) is None:
+            escaping = bool(EvalContext(self.environment, self.name).autoescape)
+        _TranslateLiterals(self.environment, self.catalog, escaping).visit(node)
         super().visit_Template(node, frame)
 
 
@@ -126,11 +132,16 @@ class _TranslateLiterals(NodeTransformer):
 
     Jinja's newstyle ``gettext`` returns ``Markup(text) % values`` when autoescaping and
     ``text % values`` otherwise; ``MarkSafeIfAutoescape`` and ``%`` compile to exactly that.
+    In a template known to escape, a text whose placeholders are all ``%(name)s`` becomes
+    ``Markup(text % {name: escape(value)})``: the same string at a third of the cost.
     """
 
-    def __init__(self, environment: Environment, catalog: NullTranslations) -> None:
+    def __init__(
+        self, environment: Environment, catalog: NullTranslations, escaping: bool | None
+    ) -> None:
         self.environment = environment
         self.catalog = catalog
+        self.escaping = escaping
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
         node = self.generic_visit(node)
@@ -150,7 +161,18 @@ class _TranslateLiterals(NodeTransformer):
         if not node.kwargs:
             text = text % {}  # newstyle gettext always formats: "%%" reads "%"
         translated: nodes.Expr = nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=lineno)
-        if node.kwargs:
+        if node.kwargs and self.escaping and "%" not in _NAMED_STRING.sub("", text):
+            values = [
+                nodes.Pair(
+                    nodes.Const(kw.key, lineno=lineno),
+                    nodes.Filter(kw.value, "escape", [], [], None, None, lineno=lineno),
+                    lineno=lineno,
+                )
+                for kw in node.kwargs
+            ]
+            formatted = nodes.Mod(nodes.Const(text), nodes.Dict(values), lineno=lineno)
+            translated = nodes.MarkSafe(formatted, lineno=lineno)
+        elif node.kwargs:
             values = [
                 nodes.Pair(nodes.Const(kw.key, lineno=lineno), kw.value, lineno=lineno)
                 for kw in node.kwargs
