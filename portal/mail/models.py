@@ -17,7 +17,10 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(40))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    # The emails about one case: its status page and the threading headers of each new email.
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
     recipient: Mapped[str] = mapped_column(String(320))
     # The address as counted for the daily limit: lower case, without a "+tag" (see outbox.py).
     recipient_key: Mapped[str] = mapped_column(String(320), default="")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ef27b4077750
+Revision ID: 634da034c9dc
 Revises: 
-Create Date: 2026-12-06 20:12:42.453309
+Create Date: 2026-12-06 21:46:54.674528
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kb.types
 import portal.db.base
 
 
-revision: str = 'ef27b4077750'
+revision: str = '634da034c9dc'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -188,18 +188,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('submission_id', name=op.f('uq_cases_submission_id'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_cases_assignee_id'), ['assignee_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_category'), ['category'], unique=False)
+        batch_op.create_index('ix_cases_assignee_id', ['assignee_id'], unique=False)
+        batch_op.create_index('ix_cases_category', ['category'], unique=False)
         batch_op.create_index('ix_cases_category_created', ['category', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_email'), ['email'], unique=False)
-        batch_op.create_index('ix_cases_email_created', ['email', 'created_at'], unique=False)
-        batch_op.create_index('ix_cases_first_response', ['first_response_at'], unique=False)
+        batch_op.create_index('ix_cases_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_cases_first_response', ['first_response_at'], unique=False, sqlite_where=sa.text('first_response_at IS NOT NULL'), postgresql_where=sa.text('first_response_at IS NOT NULL'))
         batch_op.create_index('ix_cases_insights', ['created_at', 'category', 'lang', 'channel', 'first_response_work_s', 'resolution_work_s'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_needs_attention'), ['needs_attention'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_parent_case_id'), ['parent_case_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_priority'), ['priority'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
+        batch_op.create_index('ix_cases_needs_attention', ['needs_attention'], unique=False, sqlite_where=sa.text('needs_attention IS 1'), postgresql_where=sa.text('needs_attention IS true'))
+        batch_op.create_index('ix_cases_parent_case_id', ['parent_case_id'], unique=False, sqlite_where=sa.text('parent_case_id IS NOT NULL'), postgresql_where=sa.text('parent_case_id IS NOT NULL'))
         batch_op.create_index('ix_cases_status_promised', ['status', 'promised_at'], unique=False)
         batch_op.create_index('ix_cases_unanswered', ['created_at'], unique=False, sqlite_where=sa.text('first_response_at IS NULL'), postgresql_where=sa.text('first_response_at IS NULL'))
         batch_op.create_index('ix_cases_unmeasured_resolution', ['created_at'], unique=False, sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'))
@@ -289,6 +285,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_id'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_outbox_recipient_created', ['recipient_key', 'created_at'], unique=False)
 
@@ -488,6 +485,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_recipient_created')
         batch_op.drop_index('ix_outbox_due')
+        batch_op.drop_index(batch_op.f('ix_outbox_case_id'))
 
     op.drop_table('outbox')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
@@ -513,18 +511,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_unmeasured_resolution', sqlite_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'), postgresql_where=sa.text('resolved_at IS NOT NULL AND (resolution_work_at IS NULL OR resolution_work_at != resolved_at) OR resolved_at IS NULL AND resolution_work_s IS NOT NULL'))
         batch_op.drop_index('ix_cases_unanswered', sqlite_where=sa.text('first_response_at IS NULL'), postgresql_where=sa.text('first_response_at IS NULL'))
         batch_op.drop_index('ix_cases_status_promised')
-        batch_op.drop_index(batch_op.f('ix_cases_status'))
-        batch_op.drop_index(batch_op.f('ix_cases_priority'))
-        batch_op.drop_index(batch_op.f('ix_cases_parent_case_id'))
-        batch_op.drop_index(batch_op.f('ix_cases_needs_attention'))
+        batch_op.drop_index('ix_cases_parent_case_id', sqlite_where=sa.text('parent_case_id IS NOT NULL'), postgresql_where=sa.text('parent_case_id IS NOT NULL'))
+        batch_op.drop_index('ix_cases_needs_attention', sqlite_where=sa.text('needs_attention IS 1'), postgresql_where=sa.text('needs_attention IS true'))
         batch_op.drop_index('ix_cases_insights')
-        batch_op.drop_index('ix_cases_first_response')
-        batch_op.drop_index('ix_cases_email_created')
-        batch_op.drop_index(batch_op.f('ix_cases_email'))
-        batch_op.drop_index(batch_op.f('ix_cases_created_at'))
+        batch_op.drop_index('ix_cases_first_response', sqlite_where=sa.text('first_response_at IS NOT NULL'), postgresql_where=sa.text('first_response_at IS NOT NULL'))
+        batch_op.drop_index('ix_cases_created_at')
         batch_op.drop_index('ix_cases_category_created')
-        batch_op.drop_index(batch_op.f('ix_cases_category'))
-        batch_op.drop_index(batch_op.f('ix_cases_assignee_id'))
+        batch_op.drop_index('ix_cases_category')
+        batch_op.drop_index('ix_cases_assignee_id')
 
     op.drop_table('cases')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
