@@ -79,7 +79,7 @@ async def note_complaint_sent(
     """Call after a complaint is stored: the reader's suggestion session ends in a submission."""
     session_id = request.cookies.get(SESSION_COOKIE)
     if valid_id(session_id):
-        await services.run(record_complaint_sent, services, lang, session_id)
+        await services.run_write(record_complaint_sent, services, lang, session_id)
 
 
 def route_handlers(settings: Settings) -> list[HTTPRouteHandler]:
