@@ -189,8 +189,10 @@ class Server:
         access_log: bool = False,
         log_file: Path | None = None,
         extra_args: Sequence[str] = (),
+        cpus: set[int] | None = None,
     ) -> None:
         self.app = app
+        self.cpus = cpus  # the cores the server may run on (``taskset``); None: any
         self.extra_args = list(extra_args)
         self.env = env
         self.port = free_port()
@@ -229,7 +231,15 @@ class Server:
         cmd += self.extra_args
         log = open(self.log_file, "wb") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         env = {**self.env, "PORTAL_BASE_URL": self.env.get("PORTAL_BASE_URL", self.base_url)}
-        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
+        cpus = self.cpus
+        self.process = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -54,6 +54,8 @@ CONNECTIONS = 8
 MAX_RATE = 2500  # bodies prepared per second of run: more than either server can take here
 NAME_RATE = "intake throughput (SQLite)"
 NAME_RATE_APART = "intake, `portal worker` apart"
+NAME_RATE_PINNED = "intake, in-process, server on one core"
+NAME_RATIO_PINNED = "bare / intake, server on one core"
 NAME_BARE = "bare insert endpoint"
 NAME_RATIO = "bare / intake ratio"
 NAME_RATIO_APART = "bare / intake, worker apart"
@@ -168,9 +170,17 @@ class WorkerProcess:
 
 
 def measure_portal(
-    work: Path, warm_seconds: float, duration: float, *, worker_apart: bool = False
+    work: Path,
+    warm_seconds: float,
+    duration: float,
+    *,
+    worker_apart: bool = False,
+    cpus: set[int] | None = None,
 ) -> dict[str, Any]:
-    """One run against the portal; with ``worker_apart`` the outbox is a separate process."""
+    """One run against the portal; with ``worker_apart`` the outbox is a separate process.
+
+    ``cpus``: the cores the server process may use (``taskset``), e.g. ``{0}`` for one.
+    """
     mailbox = Mailbox()
     env = portal_env(
         work,
@@ -182,7 +192,7 @@ def measure_portal(
     worker = WorkerProcess(env, work / "worker.log") if worker_apart else contextlib.nullcontext()
     with (
         mailbox,
-        Server("portal.app:create_app", env, log_file=work / "server.log") as server,
+        Server("portal.app:create_app", env, log_file=work / "server.log", cpus=cpus) as server,
         worker as worker_process,
     ):
         form = fetch_form(server.port)
@@ -260,6 +270,7 @@ def run(quick: bool = True) -> list[Result]:
         try:
             portal = measure_portal(work / "portal", warm_seconds, duration)
             apart = measure_portal(work / "apart", warm_seconds, duration, worker_apart=True)
+            pinned = measure_portal(work / "pinned", warm_seconds, duration, cpus={0})
         except Exception as exc:  # the intake may not exist yet, or refuse: report, don't crash
             reason = f"{type(exc).__name__}: {exc}"
             return [
@@ -282,6 +293,7 @@ def run(quick: bool = True) -> list[Result]:
     for name, ratio_name, summary, who in (
         (NAME_RATE, NAME_RATIO, portal, "in-process worker"),
         (NAME_RATE_APART, NAME_RATIO_APART, apart, "`portal worker` process"),
+        (NAME_RATE_PINNED, NAME_RATIO_PINNED, pinned, "in-process worker, server on core 0"),
     ):
         rate, n303 = summary["rate"], summary["statuses"][303]
         cpu_each = summary["server_cpu_seconds"] / max(1, n303)
@@ -336,7 +348,7 @@ def run(quick: bool = True) -> list[Result]:
             ),
         ]
     results.insert(
-        -3,
+        3,
         Result(
             NAME_BARE,
             f"{bare_rate:.0f}/s",
