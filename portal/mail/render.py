@@ -231,15 +231,13 @@ def recipient_address(name: str, recipient: str) -> str:
         raise MissingMailData(f"recipient {recipient!r} is not a valid address") from exc
 
 
-def render_message(
-    session: Session, row: OutboxMessage, settings: Settings, env: Environment | None = None
-) -> RenderedMail:
+def render_message(session: Session, row: OutboxMessage, settings: Settings) -> RenderedMail:
     """The whole message for ``row``; raises ``MissingMailData`` when there is nothing to send."""
     kind = KINDS.get(row.kind)
     if kind is None:
         raise UnknownMailKind(f"no mail kind {row.kind!r}")
     lang = row.lang
-    env = env or mail_environment(lang)
+    env = mail_environment(lang)
     context = kind.build(session, row, settings)
     subject = subject_for(row.kind, context.get("reference", ""), lang)
     context = {**context, "lang": lang, "subject": subject}

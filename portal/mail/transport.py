@@ -125,7 +125,7 @@ def _bad(problem: str) -> SettingsError:
     return SettingsError(f"PORTAL_SMTP_URL {problem}.")
 
 
-# As many connections as the outbox worker has messages in flight (worker.SENDING_AT_ONCE).
+# Connections kept open; the outbox worker sends as many messages at once (SENDING_AT_ONCE).
 MAX_CONNECTIONS = 10
 IDLE_CLOSE = 5.0  # seconds a kept connection may sit unused before it is closed with QUIT
 QUIT_TIMEOUT = 5.0  # seconds to wait for the server's goodbye before just closing

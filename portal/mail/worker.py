@@ -27,17 +27,17 @@ from portal.mail import outbox
 from portal.mail.kinds import MissingMailData
 from portal.mail.models import OutboxMessage
 from portal.mail.render import RenderedMail, render_message
-from portal.mail.transport import DeliveryError, Transport, make_transport
+from portal.mail.transport import MAX_CONNECTIONS, DeliveryError, Transport, make_transport
 from portal.services import Services
 
 log = logging.getLogger(__name__)
 STOP_GRACE = 10.0  # seconds a stopping worker may spend finishing its batch
 # A batch of up to 50 costs three transactions; a backlog (a burst of complaints) therefore goes
 # out at about two thirds of the CPU per message that batches of ten took. At most ten of a
-# batch's messages are handed to the transport at once (at most ten SMTP connections, kept open
-# between messages by the transport).
+# batch's messages are handed to the transport at once: as many as the SMTP transport keeps
+# connections open, so none waits for a connection.
 BATCH_SIZE = 50
-SENDING_AT_ONCE = 10
+SENDING_AT_ONCE = MAX_CONNECTIONS
 
 
 class OutboxWorker:
