@@ -78,10 +78,9 @@ class Services:
         one another at every commit. On one thread, writes queue without any hand-off and the
         lock is never contended. PostgreSQL writes side by side, so there it is ``run``.
         """
-        if self.engine.dialect.name != "sqlite":
-            return await self.run(fn, *args, **kwargs)
+        threads = self.writer if self.engine.dialect.name == "sqlite" else self.threads
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.writer, partial(fn, *args, **kwargs))
+        return await loop.run_in_executor(threads, partial(fn, *args, **kwargs))
 
     def outbox_changed(self) -> None:
         for listener in self.outbox_listeners:

@@ -26,18 +26,19 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from portal.db.session import sqlite_file
+
 log = logging.getLogger(__name__)
 
 CHECKPOINT_INTERVAL_SECONDS = 1.0
 
 
 class WalCheckpointer:
-    """Checkpoints one SQLite database every ``interval`` seconds while its log has grown."""
+    """Checkpoints one SQLite database every ``interval`` seconds, from a thread of its own."""
 
     def __init__(self, database: Path, interval: float = CHECKPOINT_INTERVAL_SECONDS) -> None:
         self.database = database
         self.interval = interval
-        self.checkpoints = 0  # completed rounds that copied something; for tests and logs
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -60,27 +61,20 @@ class WalCheckpointer:
         try:
             while not self._stop.wait(self.interval):
                 try:
-                    self.checkpoint(connection)
+                    # Copies what the log holds, as far as readers allow; with nothing new in
+                    # the log this only reads its header.
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error:
                     log.warning("WAL checkpoint of %s failed", self.database, exc_info=True)
         finally:
             connection.close()
 
-    def checkpoint(self, connection: sqlite3.Connection) -> None:
-        """Copy what the log holds into the database, as far as readers allow.
-
-        With nothing new in the log this only reads the log's header.
-        """
-        _busy, _logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if copied > 0:
-            self.checkpoints += 1
-
 
 @contextmanager
 def checkpointing(engine: Engine) -> Iterator[WalCheckpointer | None]:
     """Run a ``WalCheckpointer`` for ``engine``'s database while the block runs (SQLite files)."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+    database = sqlite_file(engine)
+    if database is None:
         yield None
         return
     checkpointer = WalCheckpointer(Path(database))

@@ -97,6 +97,14 @@ def write_lock(database: str) -> threading.RLock:
         return _write_locks.setdefault(database, threading.RLock())
 
 
+def sqlite_file(engine: Engine | None) -> str | None:
+    """The path of ``engine``'s SQLite database file; None for PostgreSQL or an in-memory one."""
+    if engine is None or engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    return None if database in (None, "", ":memory:") else database
+
+
 @contextmanager
 def _writer_turn(engine: Engine | None) -> Iterator[None]:
     """Wait for this process's other SQLite writers; nothing to wait for on PostgreSQL.
@@ -104,8 +112,8 @@ def _writer_turn(engine: Engine | None) -> Iterator[None]:
     Waits at most as long as SQLite's own busy timeout; past that the transaction goes ahead
     and SQLite decides, as it did before there was a lock.
     """
-    database = engine.url.database if engine is not None else None
-    if engine is None or engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+    database = sqlite_file(engine)
+    if database is None:
         yield
         return
     lock = write_lock(database)
