@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.db.base import utcnow
+from portal.db.group_commit import GroupWriter
 from portal.db.session import make_engine, make_session_factory, reading, transaction
 from portal.settings import Settings
 
@@ -37,13 +38,15 @@ class Services:
     outbox_listeners: list[Callable[[], None]] = field(default_factory=list)
     # The current time; tests replace it to travel in time instead of sleeping.
     clock: Callable[[], datetime] = utcnow
-    # The threads domain code runs in (``run``), and the one busy writes queue for (``run_write``).
+    # The threads domain code runs in (``run``).
     threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(THREADS, thread_name_prefix="portal")
     )
-    writer: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="portal-writer")
-    )
+    # The one thread busy writes queue for on SQLite (``run_write``).
+    writer: GroupWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = GroupWriter(self.write, name="portal-writer")
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -71,16 +74,26 @@ class Services:
         return await loop.run_in_executor(self.threads, partial(fn, *args, **kwargs))
 
     async def run_write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a busy path's write transaction (``write``) in turn, on SQLite on one thread.
+        """Run ``fn(session, *args)``, a busy write, in a transaction; returns once committed.
 
         SQLite stores one transaction at a time whatever the threads, and on this machine waking
         a thread costs more than most statements: twenty threads queueing on the write lock woke
-        one another at every commit. On one thread, writes queue without any hand-off and the
-        lock is never contended. PostgreSQL writes side by side, so there it is ``run``.
+        one another at every commit. So on SQLite these writes queue for one thread, which
+        commits those waiting together (``portal.db.group_commit``): ``fn`` must touch nothing
+        but the session, as it may run twice. PostgreSQL writes side by side, each transaction
+        on its own.
         """
-        threads = self.writer if self.engine.dialect.name == "sqlite" else self.threads
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(threads, partial(fn, *args, **kwargs))
+
+        def work(session: Session) -> T:
+            return fn(session, *args, **kwargs)
+
+        if self.engine.dialect.name == "sqlite":
+            return await asyncio.wrap_future(self.writer.submit(work))
+        return await self.run(self._write_alone, work)
+
+    def _write_alone(self, work: Callable[[Session], T]) -> T:
+        with self.write() as session:
+            return work(session)
 
     def outbox_changed(self) -> None:
         for listener in self.outbox_listeners:
@@ -88,5 +101,5 @@ class Services:
 
     def close(self) -> None:
         self.threads.shutdown(wait=True)
-        self.writer.shutdown(wait=True)
+        self.writer.shutdown()
         self.engine.dispose()

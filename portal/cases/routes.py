@@ -18,6 +18,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
+from sqlalchemy.orm import Session
 
 from portal.cases.access import case_for_token
 from portal.cases.attachments import MAX_REQUEST_BYTES, settle, stored_path
@@ -204,10 +205,9 @@ async def send_complaint(
             status_code=422 if invalid else 200,
         )
 
-    def store() -> Submission:
-        with services.write() as session:
-            complaint = replace(checked.value, submission_id=fresh.submission_id)
-            return submit_complaint(session, complaint, collected.files, settings, now)
+    def store(session: Session) -> Submission:
+        complaint = replace(checked.value, submission_id=fresh.submission_id)
+        return submit_complaint(session, complaint, collected.files, settings, now)
 
     submission = await services.run_write(store)
     services.outbox_changed()

@@ -9,6 +9,7 @@ articles were shown and opened, under a keyed hash of a browser-session cookie.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request, post
@@ -24,6 +25,8 @@ from portal.knowledge.visitors import SESSION_COOKIE, new_id, valid_id
 from portal.services import Services
 from portal.settings import Settings
 from portal.web.deps import post_limit
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION_MAX = 5000
 MIN_LETTERS = 3
@@ -78,8 +81,14 @@ async def note_complaint_sent(
 ) -> None:
     """Call after a complaint is stored: the reader's suggestion session ends in a submission."""
     session_id = request.cookies.get(SESSION_COOKIE)
-    if valid_id(session_id):
-        await services.run_write(record_complaint_sent, services, lang, session_id)
+    if not valid_id(session_id):
+        return
+    try:
+        await services.run_write(
+            record_complaint_sent, services.settings.secret_key, lang, session_id
+        )
+    except Exception:
+        log.warning("could not record a sent complaint for the suggestion report", exc_info=True)
 
 
 def route_handlers(settings: Settings) -> list[HTTPRouteHandler]:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio.to_thread
+from sqlalchemy.orm import Session
 
 from kb.feedback import record_vote
 from kb.search import Hit
@@ -172,14 +173,8 @@ class KnowledgeSite:
             log.warning("could not record a suggestion click", exc_info=True)
 
 
-def record_complaint_sent(services: Services, lang: str, session_id: str) -> None:
+def record_complaint_sent(session: Session, secret_key: str, lang: str, session_id: str) -> None:
     """The session sent a complaint: it was not deflected (see ``kb.suggestion_events``)."""
-    try:
-        with services.write() as session:
-            record_submitted(
-                session,
-                lang=lang,
-                visitor_hash=keyed_hash(services.settings.secret_key, "suggestions", session_id),
-            )
-    except Exception:
-        log.warning("could not record a sent complaint for the suggestion report", exc_info=True)
+    record_submitted(
+        session, lang=lang, visitor_hash=keyed_hash(secret_key, "suggestions", session_id)
+    )

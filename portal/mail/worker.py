@@ -151,7 +151,9 @@ class OutboxWorker:
         outcomes = await asyncio.gather(*(self._send(item, sending) for item in rendered))
         done = [outcome for outcome in outcomes if outcome is not None]
         if done:
-            await self.services.run_write(self._record, done)
+            failed = await self.services.run_write(self._record, done)
+            for message_id, status, error in failed:
+                log.warning("outbox %s: not delivered (%s): %s", message_id, status, error)
         return len(ids)
 
     async def drain(self, max_rounds: int = 100) -> int:
@@ -164,9 +166,8 @@ class OutboxWorker:
                 break
         return total
 
-    def _claim(self, now: datetime) -> list[int]:
-        with self.services.write() as session:
-            return outbox.claim_due(session, now=now, limit=self.batch_size, lease=self.lease)
+    def _claim(self, session: Session, now: datetime) -> list[int]:
+        return outbox.claim_due(session, now=now, limit=self.batch_size, lease=self.lease)
 
     def _render_batch(self, ids: list[int]) -> list[_Rendered]:
         """Every claimed row as a message ready to send, or why it cannot be, in one read."""
@@ -211,30 +212,32 @@ class OutboxWorker:
             return _Outcome(message_id, FAILED, repr(exc), subject)
         return _Outcome(message_id, SENT, "", subject)
 
-    def _record(self, outcomes: list[_Outcome]) -> None:
-        """Every outcome of a batch in one write transaction."""
+    def _record(self, session: Session, outcomes: list[_Outcome]) -> list[tuple[int, str, str]]:
+        """Every outcome of a batch in one write transaction; returns the deliveries that failed.
+
+        Logging is left to the caller: this may run twice (``Services.run_write``).
+        """
         now = utcnow()
-        with self.services.write() as session:
-            sent = [(o.message_id, o.subject) for o in outcomes if o.result == SENT]
-            outbox.record_sent(session, sent, now=now)
-            for o in outcomes:
-                if o.result == SENT:
-                    continue
-                if o.result == GIVE_UP:
-                    outbox.give_up(session, o.message_id, error=o.error, now=now)
-                else:
-                    status = outbox.record_failure(
-                        session,
-                        o.message_id,
-                        error=o.error,
-                        permanent=o.permanent,
-                        now=now,
-                        subject=o.subject,
-                    )
-                    if o.result == FAILED:
-                        log.warning(
-                            "outbox %s: not delivered (%s): %s", o.message_id, status, o.error
-                        )
+        sent = [(o.message_id, o.subject) for o in outcomes if o.result == SENT]
+        outbox.record_sent(session, sent, now=now)
+        failed: list[tuple[int, str, str]] = []
+        for o in outcomes:
+            if o.result == SENT:
+                continue
+            if o.result == GIVE_UP:
+                outbox.give_up(session, o.message_id, error=o.error, now=now)
+                continue
+            status = outbox.record_failure(
+                session,
+                o.message_id,
+                error=o.error,
+                permanent=o.permanent,
+                now=now,
+                subject=o.subject,
+            )
+            if o.result == FAILED:
+                failed.append((o.message_id, status, o.error))
+        return failed
 
 
 def _preload(session: Session, rows: Sequence[OutboxMessage]) -> list[object]:
