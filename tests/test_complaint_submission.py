@@ -289,6 +289,33 @@ def test_concurrent_identical_submissions_make_one_case(services) -> None:
     assert len(_outbox(services)) == 1
 
 
+def test_identical_submissions_committed_together_make_one_case(services) -> None:
+    """A double-click whose two requests wait for the writer together: one case, one email."""
+    now = datetime.now(UTC)
+    started, release = threading.Event(), threading.Event()
+
+    def hold(_session) -> None:
+        started.set()
+        assert release.wait(10)
+
+    def store(submission_id: str):  # type: ignore[no-untyped-def]
+        return lambda session: submit_complaint(
+            session, _input(submission_id), [], services.settings, now
+        )
+
+    holding = services.writer.submit(hold)
+    assert started.wait(10)
+    waiting = [services.writer.submit(store(sid)) for sid in ("D" * 24, "D" * 24, "E" * 24)]
+    release.set()
+    holding.result(10)
+    first, again, other = (future.result(10) for future in waiting)
+
+    assert (first.created, again.created, other.created) == (True, False, True)
+    assert again.reference == first.reference != other.reference
+    assert count_cases(services) == 2
+    assert len(_outbox(services)) == 2
+
+
 def test_reference_clash_gets_another_reference(services, monkeypatch) -> None:
     now = datetime.now(UTC)
     with services.write() as session:
