@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.db.group_commit import GroupWriter
@@ -115,3 +117,33 @@ def test_shutdown_finishes_what_is_queued_and_refuses_more(
     assert _stored(path) == [f"note {n}" for n in range(20)]
     with pytest.raises(RuntimeError, match="shut down"):
         writer.submit(_note("late"))
+
+
+def test_when_no_transaction_can_begin_the_whole_group_fails_at_once(
+    database: tuple[Engine, Path],
+) -> None:
+    _engine, path = database
+    attempts: list[int] = []
+    started, release = threading.Event(), threading.Event()
+
+    @contextmanager
+    def locked_after_first() -> Iterator[Session]:
+        attempts.append(1)
+        if len(attempts) > 1:
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked"))
+        yield None  # type: ignore[misc]  # the holding unit below needs no session
+
+    group_writer = GroupWriter(locked_after_first, name="test-locked")
+    try:
+        holding = group_writer.submit(lambda _session: (started.set(), release.wait(10)))
+        assert started.wait(10)
+        waiting = [group_writer.submit(_note(f"note {n}")) for n in range(3)]
+        release.set()
+        holding.result(10)
+        for future in waiting:
+            with pytest.raises(OperationalError, match="locked"):
+                future.result(10)
+    finally:
+        group_writer.shutdown()
+    assert len(attempts) == 2  # the holder's transaction, then one try for the whole group
+    assert _stored(path) == []

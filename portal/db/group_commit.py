@@ -9,7 +9,8 @@ as if it had committed alone.
 
 If any unit of the group fails, or the commit does, the group is rolled back and each unit runs
 again in a transaction of its own, so one bad write never takes the others down with it. A unit
-of work must therefore touch nothing but the database it is given.
+of work must therefore touch nothing but the database it is given. If no transaction can be
+begun at all, every unit of the group fails at once with that error.
 """
 
 from __future__ import annotations
@@ -105,12 +106,17 @@ class GroupWriter:
         group = [unit for unit in group if unit.future.set_running_or_notify_cancel()]
         if not group:
             return
+        begun = False
         try:
             with self._transaction() as session:
+                begun = True
                 results = [unit.work(session) for unit in group]
         except BaseException as exc:
-            if len(group) == 1:
-                group[0].future.set_exception(exc)
+            if not begun or len(group) == 1:
+                # No transaction to be had (the database is locked or gone): alone, each unit
+                # would only wait as long again for the same answer.
+                for unit in group:
+                    unit.future.set_exception(exc)
                 return
             log.info("a group of %d writes failed; each runs again alone", len(group))
             for unit in group:
