@@ -270,6 +270,40 @@ class Server:
         self.stop()
 
 
+class WorkerProcess:
+    """``portal worker`` in its own process, for the deployment with the outbox apart."""
+
+    def __init__(self, env: dict[str, str], log_file: Path) -> None:
+        self.env, self.log_file = env, log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> WorkerProcess:
+        with open(self.log_file, "wb") as log:  # the process keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from portal.cli import main; main()", "worker"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 def get(
     port: int, path: str, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:

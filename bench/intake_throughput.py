@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from bench._harness import (
     ROOT,
     Result,
     Server,
+    WorkerProcess,
     cli,
     cpu_seconds,
     data_dir,
@@ -144,40 +144,6 @@ def measure_bare(
         summary = _load(server, "/submit", headers, bodies[warm:], duration, work)
         rows = _count(db, "submissions") - before
     return summary, rows
-
-
-class WorkerProcess:
-    """``portal worker`` in its own process, for the deployment with the outbox apart."""
-
-    def __init__(self, env: dict[str, str], log_file: Path) -> None:
-        self.env, self.log_file = env, log_file
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> WorkerProcess:
-        with open(self.log_file, "wb") as log:  # the process keeps its own copy
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", "from portal.cli import main; main()", "worker"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=log,
-            )
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def measure_portal(
