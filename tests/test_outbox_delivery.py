@@ -243,10 +243,17 @@ def test_portal_worker_command_delivers_until_stopped(
         )
         try:
             _wait_for(lambda: outbox_row(services, queued.outbox_id).status == "sent")
+            # A complaint made while the worker is idle: no one wakes a separate process, it
+            # has to notice the new row by itself.
+            later = file_case(services)
+            _wait_for(lambda: outbox_row(services, later.outbox_id).status == "sent")
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=30)
         assert process.returncode == 0, output.decode()
-        assert [m["Message-ID"] for m in smtp_server.messages] == [queued.message_id]
+        assert [m["Message-ID"] for m in smtp_server.messages] == [
+            queued.message_id,
+            later.message_id,
+        ]
     finally:
         services.close()

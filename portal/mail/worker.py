@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.cases.models import Case, CaseAccess
 from portal.db.base import utcnow
+from portal.db.changes import WriteWatch
 from portal.db.checkpoint import checkpointing
 from portal.mail import outbox
 from portal.mail.kinds import MissingMailData
@@ -38,6 +39,11 @@ STOP_GRACE = 10.0  # seconds a stopping worker may spend finishing its batch
 # connections open, so none waits for a connection.
 BATCH_SIZE = 50
 SENDING_AT_ONCE = MAX_CONNECTIONS
+# How often an idle worker looks for due mail. The server wakes its own worker with each
+# complaint; ``portal worker`` in a process of its own hears of none, so it looks four times a
+# second (one indexed read each time) and an acknowledgement still leaves within a second.
+POLL_SECONDS = 2.0
+APART_POLL_SECONDS = 0.25
 
 
 class OutboxWorker:
@@ -50,13 +56,14 @@ class OutboxWorker:
         *,
         batch_size: int = BATCH_SIZE,
         lease: timedelta = timedelta(minutes=5),
-        poll_interval: float = 2.0,
+        poll_interval: float = POLL_SECONDS,
     ) -> None:
         self.services = services
         self.transport = transport or make_transport(services.settings)
         self.batch_size = batch_size
         self.lease = lease
         self.poll_interval = poll_interval
+        self._writes = WriteWatch(services.engine)
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
@@ -92,6 +99,7 @@ class OutboxWorker:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self.transport.aclose()
+        self._writes.close()
 
     def wake(self) -> None:
         """Start delivering now; safe to call from any thread."""
@@ -115,21 +123,45 @@ class OutboxWorker:
                 handled = 0
             if handled >= self.batch_size:
                 continue  # more may be waiting
-            delay = await self._idle_delay(failures)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), delay)
+            await self._wait_for_mail(failures)
 
-    async def _idle_delay(self, failures: int) -> float:
-        if failures:
-            return min(30.0, 2.0**failures)
+    async def _wait_for_mail(self, failures: int) -> None:
+        """Return when there may be mail to deliver: woken, or a row has fallen due.
+
+        While idle, the worker looks every ``poll_interval``: with a read rather than a claim (a
+        write transaction), and on SQLite only once something was written (``WriteWatch``).
+        Right after a round it waits at least 0.1 s, so a row it could not claim cannot keep it
+        spinning.
+        """
+        if failures:  # the database or the server failed: back off before the next round
+            await self._sleep(min(30.0, 2.0**failures))
+            return
+        just_ran, look, due = True, True, None
+        while not self._stopping:
+            if look:
+                try:
+                    due = await self.services.run(self._next_due)
+                except Exception:
+                    return  # the round will meet the same error, and count it
+            seconds = None if due is None else (due - utcnow()).total_seconds()
+            if seconds is not None and seconds <= 0 and not just_ran:
+                return
+            delay = self.poll_interval if seconds is None else min(self.poll_interval, seconds)
+            if await self._sleep(max(0.1, delay)):
+                return
+            if seconds is not None and seconds <= delay:
+                return
+            just_ran = False
+            look = self._writes.changed()  # no one wrote: what was due is still all that is
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep for ``seconds`` or until woken; returns whether it was woken."""
+        assert self._wakeup is not None
         try:
-            due = await self.services.run(self._next_due)
-        except Exception:
-            return self.poll_interval
-        if due is None:
-            return self.poll_interval
-        seconds = (due - utcnow()).total_seconds()
-        return max(0.1, min(self.poll_interval, seconds))
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     def _next_due(self) -> datetime | None:
         with self.services.read() as session:
@@ -295,7 +327,7 @@ async def run_worker(services: Services) -> None:
     from portal.housekeeping import Housekeeping
     from portal.sla.schedule import PromiseKeeper
 
-    worker = OutboxWorker(services)
+    worker = OutboxWorker(services, poll_interval=APART_POLL_SECONDS)
     gc.freeze()  # start-up's objects live as long as the process (see ``create_app``)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
