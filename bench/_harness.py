@@ -254,14 +254,7 @@ class Server:
 
     def stop(self) -> None:
         """Graceful shutdown (SIGINT runs the lifespan's clean-up), then kill if it hangs."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        interrupt(self.process)
 
     def __enter__(self) -> Server:
         return self.start()
@@ -294,14 +287,19 @@ class WorkerProcess:
         return self.process.pid
 
     def __exit__(self, *_exc: object) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        interrupt(self.process)
+
+
+def interrupt(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGINT, so the process cleans up as on Ctrl-C; killed if it takes over 15 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def get(
