@@ -41,7 +41,8 @@ BATCH_SIZE = 50
 SENDING_AT_ONCE = MAX_CONNECTIONS
 # How often an idle worker looks for due mail. The server wakes its own worker with each
 # complaint; ``portal worker`` in a process of its own hears of none, so it looks four times a
-# second (one indexed read each time) and an acknowledgement still leaves within a second.
+# second and an acknowledgement still leaves within a second. A look is a read, and on SQLite
+# only once someone has written (``_wait_for_mail``).
 POLL_SECONDS = 2.0
 APART_POLL_SECONDS = 0.25
 
