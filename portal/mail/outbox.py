@@ -19,10 +19,13 @@ from sqlalchemy import Connection, bindparam, case, func, insert, select, type_c
 from sqlalchemy.orm import Session
 
 from portal.db.base import utcnow
+from portal.db.changes import announce
 from portal.mail.models import OutboxMessage
 from portal.settings import Settings
 
 PENDING, SENT, SUPPRESSED, FAILED = "pending", "sent", "suppressed", "failed"
+# New mail is announced here on PostgreSQL, for workers in other processes (``WriteWatch``).
+CHANNEL = "portal_outbox"
 
 # Automatic customer mail that someone else could trigger by typing a victim's address: capped per
 # recipient and per kind (``Settings.max_acks_per_recipient_per_day``).
@@ -136,6 +139,8 @@ def enqueue(
     row = OutboxMessage(**values)
     session.add(row)
     session.flush()
+    if row.status == PENDING:
+        announce(session.connection(), CHANNEL)
     return row
 
 
@@ -156,6 +161,8 @@ def enqueue_quickly(
     """
     values = _message_values(connection, kind, recipient, lang, case_id, payload, settings)
     connection.execute(_INSERT, values)
+    if values["status"] == PENDING:
+        announce(connection, CHANNEL)
     return str(values["status"])
 
 

@@ -13,6 +13,7 @@ import contextlib
 import gc
 import logging
 import signal
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,10 +42,13 @@ BATCH_SIZE = 50
 SENDING_AT_ONCE = MAX_CONNECTIONS
 # How often an idle worker looks for due mail. The server wakes its own worker with each
 # complaint; ``portal worker`` in a process of its own hears of none, so it looks four times a
-# second and an acknowledgement still leaves within a second. A look is a read, and on SQLite
-# only once someone has written (``_wait_for_mail``).
+# second and an acknowledgement still leaves within a second. A look is a read, and only once
+# someone has written (``_wait_for_mail``).
 POLL_SECONDS = 2.0
 APART_POLL_SECONDS = 0.25
+# However quiet the watch, an idle worker reads at least this often: a row that came some other
+# way than ``outbox.enqueue`` (by hand, say) is still delivered.
+LOOK_ANYWAY_SECONDS = 10.0
 
 
 class OutboxWorker:
@@ -64,7 +68,7 @@ class OutboxWorker:
         self.batch_size = batch_size
         self.lease = lease
         self.poll_interval = poll_interval
-        self._writes = WriteWatch(services.engine)
+        self._writes = WriteWatch(services.engine, outbox.CHANNEL)
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
@@ -130,20 +134,22 @@ class OutboxWorker:
         """Return when there may be mail to deliver: woken, or a row has fallen due.
 
         While idle, the worker looks every ``poll_interval``: with a read rather than a claim (a
-        write transaction), and on SQLite only once something was written (``WriteWatch``).
+        write transaction), and only once ``WriteWatch`` says something was written, or
+        ``LOOK_ANYWAY_SECONDS`` have passed.
         Right after a round it waits at least 0.1 s, so a row it could not claim cannot keep it
         spinning.
         """
         if failures:  # the database or the server failed: back off before the next round
             await self._sleep(min(30.0, 2.0**failures))
             return
-        just_ran, look, due = True, True, None
+        just_ran, look, due, looked = True, True, None, 0.0
         while not self._stopping:
-            if look:
+            if look or time.monotonic() - looked >= LOOK_ANYWAY_SECONDS:
                 try:
                     due = await self.services.run(self._next_due)
                 except Exception:
                     return  # the round will meet the same error, and count it
+                looked = time.monotonic()
             seconds = None if due is None else (due - utcnow()).total_seconds()
             if seconds is not None and seconds <= 0 and not just_ran:
                 return
