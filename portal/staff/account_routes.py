@@ -29,7 +29,10 @@ NOTICES = {
     "password": N_("Your password was changed. Other devices have been signed out."),
     "totp_on": N_("Two-step sign-in is on. You will be asked for a code each time you sign in."),
     "totp_off": N_("Two-step sign-in is off."),
-    "time_zone": N_("Your time zone was saved. The insights page counts days in it from now on."),
+    "time_zone": N_(
+        "Your time zone was saved. Times in the back office, and the insights page's days, "
+        "follow it from now on."
+    ),
 }
 
 

@@ -123,11 +123,14 @@ def staff_template(
     active: str = "",
     status_code: int = 200,
 ) -> Template:
-    """A page in the staff layout: ``lang``, ``staff`` and the ``active`` nav item filled in."""
+    """A page in the staff layout: ``lang``, ``staff``, the ``active`` nav item and the staff
+    member's ``viewer_time_zone`` (times on the page are shown in it) filled in."""
+    staff = request.scope.get("state", {}).get(_STATE_KEY)
     values = {
         "lang": staff_lang(request),
-        "staff": request.scope.get("state", {}).get(_STATE_KEY),
+        "staff": staff,
         "active": active,
+        "viewer_time_zone": getattr(staff, "time_zone", None),
     }
     values.update(context or {})
     return Template(name, context=values, status_code=status_code)

@@ -35,16 +35,30 @@ def _ngettext(context: Any, singular: str, plural: str, n: int) -> str:
     return translations(_lang(context)).ungettext(singular, plural, n)
 
 
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _reader_zone(context: Any) -> ZoneInfo:
+    """The page's ``viewer_time_zone`` (a staff member's own, in the back office), else Stockholm.
+
+    An IANA name; not ``time_zone``, which mail templates use for the zone's label.
+    """
+    name = context.get("viewer_time_zone")
+    return _zone(name) if name else DISPLAY_TZ
+
+
 @pass_context
 def _local_datetime(context: Any, value: datetime, fmt: str = "medium") -> str:
-    return format_datetime(value.astimezone(DISPLAY_TZ), fmt, locale=babel_locale(_lang(context)))
+    local = value.astimezone(_reader_zone(context))
+    return format_datetime(local, fmt, locale=babel_locale(_lang(context)))
 
 
 @pass_context
 def _local_date(context: Any, value: datetime, fmt: str = "long") -> str:
-    return format_date(
-        value.astimezone(DISPLAY_TZ).date(), fmt, locale=babel_locale(_lang(context))
-    )
+    local = value.astimezone(_reader_zone(context))
+    return format_date(local.date(), fmt, locale=babel_locale(_lang(context)))
 
 
 @cache

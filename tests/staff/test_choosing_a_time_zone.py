@@ -1,7 +1,11 @@
-"""A staff member chooses the time zone their figures are counted in, on their account page."""
+"""A staff member chooses their time zone on their account page: the back office shows times in
+it, and the insights page counts its days in it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from desk_support import NOW, make_case
 from helpers import error_summary, field_error, page_form, parse
 from staff_support import load_user, make_staff, sign_in, submit
 
@@ -47,3 +51,20 @@ def test_the_zones_are_named_in_the_readers_language(client, services) -> None:
     labels = {o.get("value"): o.text for o in parse(html).by_id("time_zone").find_all("option")}
     assert labels["Europe/Stockholm"] == "Sverigetid (Europe/Stockholm)"
     assert labels["America/New_York"] == "USA (New York)tid (America/New_York)"
+
+
+def _sent_at(client, reference: str) -> str:
+    """The case page's "Sent" time, as the page shows it."""
+    page = parse(client.get(f"/staff/cases/{reference}").text)
+    sent = (NOW - timedelta(hours=1)).isoformat()  # make_case: sent an hour before NOW
+    return next(t.text for t in page.find_all("time") if t.get("datetime") == sent)
+
+
+def test_times_in_the_back_office_are_shown_in_the_chosen_zone(client, services) -> None:
+    make_staff(services, "maja@example.com")
+    sign_in(client, "maja@example.com")
+    reference = make_case(services, due=timedelta(hours=4))  # sent 08:00 UTC, 2 March 2026
+    assert "09:00" in _sent_at(client, reference)  # Stockholm, UTC+1 in winter
+
+    submit(client, "/staff/account", ACTION, time_zone="America/New_York")
+    assert "03:00" in _sent_at(client, reference)  # New York, UTC-5 until 8 March
