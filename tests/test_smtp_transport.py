@@ -6,6 +6,8 @@ import asyncio
 import shutil
 import ssl
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
@@ -102,20 +104,24 @@ def _send(url: str, context: ssl.SSLContext | None = None) -> None:
     )
 
 
+@contextmanager
+def _serving(recorder: _Recorder, **options: object) -> Iterator[int]:
+    """An aiosmtpd server on a free 127.0.0.1 port, recording into ``recorder``; yields the port."""
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 def test_auth_with_percent_encoded_credentials() -> None:
     recorder = _Recorder()
-    port = free_port()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=recorder.authenticate,
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
+    with _serving(
+        recorder, authenticator=recorder.authenticate, auth_required=True, auth_require_tls=False
+    ) as port:
         _send(f"smtp://mail%40portal:p%3Ass%2Fw%40rd%25@127.0.0.1:{port}")
         assert recorder.logins == [(b"mail@portal", b"p:ss/w@rd%")]
         assert len(recorder.received) == 1
@@ -126,8 +132,6 @@ def test_auth_with_percent_encoded_credentials() -> None:
         assert "535" in str(info.value)
         assert not info.value.permanent
         assert len(recorder.received) == 1
-    finally:
-        controller.stop()
 
 
 def test_unreachable_server_is_a_temporary_failure() -> None:
@@ -165,33 +169,19 @@ def _contexts(certificate: tuple[Path, Path]) -> tuple[ssl.SSLContext, ssl.SSLCo
 def test_starttls_is_required_with_starttls_1(certificate) -> None:
     server_context, client_context = _contexts(certificate)
     recorder = _Recorder()
-    port = free_port()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=server_context,
-        require_starttls=True,
-    )
-    controller.start()
-    try:
+    with _serving(recorder, tls_context=server_context, require_starttls=True) as port:
         _send(f"smtp://127.0.0.1:{port}?starttls=1", client_context)
         assert recorder.tls == [True]
         # The same server refuses a client that will not upgrade.
         with pytest.raises(DeliveryError):
             _send(f"smtp://127.0.0.1:{port}?starttls=0")
         assert len(recorder.received) == 1
-    finally:
-        controller.stop()
 
 
 def test_implicit_tls_with_smtps(certificate) -> None:
     server_context, client_context = _contexts(certificate)
     recorder = _Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=server_context)
-    controller.start()
-    try:
+    with _serving(recorder, ssl_context=server_context) as port:
         _send(f"smtps://127.0.0.1:{port}", client_context)
         assert recorder.tls == [True]
         with pytest.raises(DeliveryError):
@@ -200,8 +190,6 @@ def test_implicit_tls_with_smtps(certificate) -> None:
         with pytest.raises(DeliveryError):
             _send(f"smtps://127.0.0.1:{port}?timeout=5")
         assert len(recorder.received) == 1
-    finally:
-        controller.stop()
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -210,39 +198,26 @@ def test_kept_connections_stay_encrypted_and_sign_in_once(certificate, scheme: s
     """A burst over a kept connection pays for the TLS handshake and AUTH once, not per message."""
     server_context, client_context = _contexts(certificate)
     recorder = _Recorder()
-    port = free_port()
-    tls = (
+    tls: dict[str, object] = (
         {"tls_context": server_context, "require_starttls": True}
         if scheme == "starttls"
         # aiosmtpd does not count implicit TLS as TLS when deciding whether to offer AUTH
         else {"ssl_context": server_context, "auth_require_tls": False}
     )
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=recorder.authenticate,
-        auth_required=True,
-        **tls,
-    )
-    controller.start()
-    url = (
-        f"smtp://mail:p%3Ass%2Fw%40rd%25@127.0.0.1:{port}?starttls=1"
-        if scheme == "starttls"
-        else f"smtps://mail:p%3Ass%2Fw%40rd%25@127.0.0.1:{port}"
-    )
-    transport = SMTPTransport(replace(parse_smtp_url(url), tls_context=client_context))
 
-    async def burst() -> None:
+    async def burst(transport: SMTPTransport) -> None:
         for _ in range(3):
             await transport.send(
                 _message(), sender="noreply@svar.localhost", recipients=["anna@example.com"]
             )
         await transport.aclose()
 
-    try:
-        asyncio.run(burst())
-    finally:
-        controller.stop()
+    with _serving(recorder, authenticator=recorder.authenticate, auth_required=True, **tls) as port:
+        url = (
+            f"smtp://mail:p%3Ass%2Fw%40rd%25@127.0.0.1:{port}?starttls=1"
+            if scheme == "starttls"
+            else f"smtps://mail:p%3Ass%2Fw%40rd%25@127.0.0.1:{port}"
+        )
+        asyncio.run(burst(SMTPTransport(replace(parse_smtp_url(url), tls_context=client_context))))
     assert recorder.tls == [True, True, True]
     assert recorder.logins == [(b"mail", b"p:ss/w@rd%")]
