@@ -8,6 +8,7 @@ engine at submission from the queue as it was then; first answers mostly before 
 late now and then — more often after holidays and busy weeks, when the queue is longer than
 usual; resolutions, questions to the customer (the clock paused), ratings, reopened cases and
 follow-up cases; and the help-centre searches and complaint-form suggestions of the same months.
+When the cases arrive, and about what, is drawn from ``portal.demo.arrivals``.
 
 It inserts with SQLAlchemy Core in chunks (no ORM flush per row, no emails, no outbox rows, no
 files), so 200,000 cases take well under a minute. What the scheduler would have done in those
@@ -20,7 +21,6 @@ the same data. Demo cases carry ``PREFIX`` in their ``submission_id``, which mak
 from __future__ import annotations
 
 import bisect
-import functools
 import gc
 import heapq
 import itertools
@@ -30,7 +30,7 @@ import operator
 import random
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from time import perf_counter
 from typing import Any
 
@@ -42,10 +42,9 @@ from portal.cases.case_steps import FOLLOW_UP_OF
 from portal.cases.models import Case
 from portal.cases.reference import ALPHABET, GROUP_SIZE, GROUPS
 from portal.db.base import utcnow
-from portal.demo import phrases, self_service
+from portal.demo import arrivals, phrases, self_service
 from portal.demo.case_story import Agent, CaseStory, Pace, tell
 from portal.services import Services
-from portal.sla.calendars import BusinessCalendar
 from portal.sla.job_runs import JobRun
 from portal.sla.keeping import MAX_QUEUE_ALLOWANCE, MIN_THROUGHPUT_PER_HOUR
 from portal.sla.policies import load_sla
@@ -78,22 +77,6 @@ PRIORITY_CUM = list(
     itertools.accumulate(PRIORITY_WEIGHTS)
 )  # the first days have no usual queue length to compare with
 
-# When each wave of complaints runs, as shares of the period, and how much stronger it makes
-# its topics at its height.
-WAVES = {
-    phrases.DELIVERY: (0.78, 1.02, 2.4),
-    phrases.CARRIER: (0.82, 1.05, 14.0),
-    phrases.SEAMS: (0.14, 0.32, 3.5),
-    phrases.INVOICE: (0.40, 0.56, 3.0),
-}
-
-# Relative submissions per local hour on open days and on weekends and holidays.
-WORKDAY_HOURS = (0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4.5, 5.5, 5.5, 5, 4, 5, 5.2, 5, 4.2,
-                 3, 2.4, 2.2, 2.2, 1.8, 1.2, 0.6)  # fmt: skip
-RESTDAY_HOURS = (0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1, 1.6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2.2,
-                 2.2, 1.8, 1.2, 0.6)  # fmt: skip
-WEEKDAY_FACTOR = (1.25, 1.05, 1.0, 1.0, 0.9, 1.0, 1.1)
-
 
 @dataclass
 class _Queue:
@@ -116,61 +99,6 @@ class _Queue:
         ahead = len(self.pending)
         self.usual = ahead if not self.usual else self.usual + (ahead - self.usual) * self.weight
         return ahead
-
-
-def _wave_strength(share: float, begin: float, end: float) -> float:
-    """0 outside the wave, rising and falling smoothly over its first and last quarter."""
-    if not begin < share < end:
-        return 0.0
-    ramp = (end - begin) / 4
-    return min(1.0, (share - begin) / ramp, (end - share) / ramp)
-
-
-@functools.lru_cache(maxsize=4096)
-def _topic_cum(share: float) -> list[float]:
-    return list(itertools.accumulate(_topic_weights(share)))
-
-
-@functools.lru_cache(maxsize=4096)
-def _topic_weights(share: float) -> list[float]:
-    """Weights of ``phrases.TOPICS`` at ``share`` of the period (call with whole days)."""
-    weights = []
-    for topic in phrases.TOPICS:
-        weight = topic.weight
-        if topic.wave:
-            begin, end, height = WAVES[topic.wave]
-            weight *= 1 + (height - 1) * _wave_strength(share, begin, end)
-        weights.append(weight)
-    return weights
-
-
-def _is_open_day(calendar: BusinessCalendar, day: date) -> bool:
-    """Whether the help desk opens at all on ``day`` (a fast look-up in the opening table)."""
-    midnight = datetime.combine(day, time(0), calendar.tz)
-    return calendar.working_time_between(midnight, midnight + timedelta(days=1)) > timedelta(0)
-
-
-def _submission_times(
-    rng: random.Random, start: datetime, days: int, count: int, calendar: BusinessCalendar
-) -> list[datetime]:
-    """``count`` sorted moments in ``[start, start + days)`` following the weekly pattern."""
-    base = sum(t.weight for t in phrases.TOPICS)
-    cumulative, total = [], 0.0
-    open_days: dict[date, bool] = {}
-    for hour in range(days * 24):
-        moment = start + timedelta(hours=hour)
-        local = moment.astimezone(calendar.tz)
-        share = (hour // 24) / days
-        day = local.date()
-        if day not in open_days:
-            open_days[day] = _is_open_day(calendar, day)
-        open_day = open_days[day]
-        weight = (WORKDAY_HOURS if open_day else RESTDAY_HOURS)[local.hour]
-        weight *= WEEKDAY_FACTOR[local.weekday()] * (0.9 + 0.2 * share)
-        total += weight * sum(_topic_weights(share)) / base
-        cumulative.append(total)
-    hours = rng.choices(range(len(cumulative)), cum_weights=cumulative, k=count)
-    return sorted(start + timedelta(seconds=h * 3600 + int(rng.random() * 3600)) for h in hours)
 
 
 class _References:
@@ -378,7 +306,7 @@ def _generate(
     agents, agent_weights = _agents(session)
     agent_cum = list(itertools.accumulate(agent_weights))
     references = _References(session, rng)
-    times = _submission_times(rng, start, days, cases, calendars["sv"])
+    times = arrivals.submission_times(rng, start, days, cases, calendars["sv"])
     epochs = [t.timestamp() for t in times]
     taken = [False] * len(times)  # a slot used by a follow-up case
     queue = _Queue([], [], deque(), weight=min(0.05, days / (21 * max(cases, 1))))
@@ -398,7 +326,7 @@ def _generate(
             day = today - timedelta(days=back)
             key = (lang, day)
             if key not in closed_weekdays:
-                closed_weekdays[key] = day.weekday() < 5 and not _is_open_day(calendar, day)
+                closed_weekdays[key] = day.weekday() < 5 and not arrivals.is_open_day(calendar, day)
             if closed_weekdays[key]:
                 return True
         return False
@@ -451,7 +379,7 @@ def _generate(
             continue
         lang = rng.choices(LANGS, cum_weights=LANG_CUM)[0]
         share = (at - start).days / days
-        topic = rng.choices(phrases.TOPICS, cum_weights=_topic_cum(share))[0]
+        topic = rng.choices(phrases.TOPICS, cum_weights=arrivals.topic_cum(share))[0]
         outcome = rng.choice(topic.outcomes)
         known = customers[lang]
         if known and rng.random() < 0.08:
